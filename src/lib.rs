@@ -4,12 +4,16 @@
 //! | --- | --- |
 //! | [`protocol`] | cty values, schemas and diagnostics as Terraform's plugin protocol carries them |
 //! | [`server`] | the go-plugin handshake and the gRPC services Terraform calls |
+//! | [`provider`] | the provider block and the configured API client |
 //! | [`resources`] | one Terraform resource type per file |
 //! | [`client`] | the Workload Security REST API client |
 //! | [`emulator`] | an in-process Workload Security API emulator for the quick start and tests |
+//! | [`logging`] | JSON log lines in the form Terraform's plugin client parses |
 
 pub mod client;
 pub mod emulator;
+pub mod logging;
 pub mod protocol;
+pub mod provider;
 pub mod resources;
 pub mod server;

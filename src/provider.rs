@@ -1,0 +1,507 @@
+//! The `provider "workload"` block: its schema, its validation, and the
+//! configured API client that resources use.
+
+use std::sync::RwLock;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::client::{ApiKey, AuthHeader, Client, ClientConfig};
+use crate::protocol::schema::{Attribute, Block, Mode, Schema};
+use crate::protocol::value::{Type, Value};
+use crate::protocol::{Diagnostic, Diagnostics};
+
+/// The provider's source address in the public registry's namespace.
+pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/workload-security/workload";
+
+/// Environment variable for `endpoint`.
+pub const ENV_ENDPOINT: &str = "WORKLOAD_SECURITY_ENDPOINT";
+/// Environment variable for `region`.
+pub const ENV_REGION: &str = "WORKLOAD_SECURITY_REGION";
+/// Environment variable for `api_key`.
+pub const ENV_API_KEY: &str = "WORKLOAD_SECURITY_API_KEY";
+/// Environment variable for `insecure`.
+pub const ENV_INSECURE: &str = "WORKLOAD_SECURITY_INSECURE";
+
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+const DEFAULT_MAX_RETRIES: u32 = 8;
+
+/// The schema of the provider block.
+pub fn provider_schema() -> Schema {
+    let attributes = vec![
+        Attribute::new(
+            "endpoint",
+            Type::String,
+            Mode::Optional,
+            "The API base URL including `/api`, for a Deep Security Manager \
+             (`https://HOST:4119/api`) or any Cloud One URL. Also read from \
+             `WORKLOAD_SECURITY_ENDPOINT`. Conflicts with `region`.",
+        ),
+        Attribute::new(
+            "region",
+            Type::String,
+            Mode::Optional,
+            "A Cloud One region such as `us-1`, giving the endpoint \
+             `https://workload.REGION.cloudone.trendmicro.com/api`. Also read from \
+             `WORKLOAD_SECURITY_REGION`. Conflicts with `endpoint`.",
+        ),
+        Attribute::new(
+            "api_key",
+            Type::String,
+            Mode::Optional,
+            "The API key. Required, here or in `WORKLOAD_SECURITY_API_KEY`.",
+        )
+        .sensitive(),
+        Attribute::new(
+            "api_key_header",
+            Type::String,
+            Mode::Optional,
+            "How the key is sent: `authorization` sends `Authorization: ApiKey KEY` (Cloud \
+             One), `api-secret-key` sends `api-secret-key: KEY` (Deep Security Manager). \
+             Defaults to `authorization` for `region` and for hosts under \
+             `cloudone.trendmicro.com`, and to `api-secret-key` otherwise.",
+        ),
+        Attribute::new(
+            "insecure",
+            Type::Bool,
+            Mode::Optional,
+            "Skip TLS certificate verification, for managers with self-signed certificates. \
+             Prefer `ca_certificate`. Also read from `WORKLOAD_SECURITY_INSECURE`. \
+             Defaults to `false`.",
+        ),
+        Attribute::new(
+            "ca_certificate",
+            Type::String,
+            Mode::Optional,
+            "A PEM bundle of extra certificate authorities to trust, for example the \
+             manager's own CA.",
+        ),
+        Attribute::new(
+            "request_timeout",
+            Type::String,
+            Mode::Optional,
+            "How long one HTTP request may take, as a duration such as `\"60s\"` or \
+             `\"2m\"`. Defaults to `\"60s\"`.",
+        ),
+        Attribute::new(
+            "max_retries",
+            Type::Number,
+            Mode::Optional,
+            "How many times a request is retried after rate limiting (HTTP 429), a \
+             gateway error (502, 503, 504) or a connection failure, with capped \
+             exponential backoff. Defaults to `8`.",
+        ),
+    ];
+    Schema {
+        version: 0,
+        block: Block {
+            attributes,
+            blocks: vec![],
+            description: "Manages Integrity Monitoring in Trend Micro Workload Security \
+                          (Cloud One) and Deep Security Manager through the REST API v1."
+                .to_string(),
+            deprecated: false,
+        },
+    }
+}
+
+/// Shared provider state for every resource call of one provider process.
+#[derive(Debug)]
+pub struct ProviderContext {
+    client: RwLock<ClientState>,
+    stop: CancellationToken,
+}
+
+#[derive(Debug)]
+enum ClientState {
+    NotConfigured,
+    Unknown(String),
+    Ready(Client),
+}
+
+impl Default for ProviderContext {
+    fn default() -> Self {
+        ProviderContext::new()
+    }
+}
+
+impl ProviderContext {
+    /// A context with no client yet.
+    pub fn new() -> ProviderContext {
+        ProviderContext {
+            client: RwLock::new(ClientState::NotConfigured),
+            stop: CancellationToken::new(),
+        }
+    }
+
+    /// A context that uses `client` directly, for tests.
+    pub fn with_client(client: Client) -> ProviderContext {
+        ProviderContext {
+            client: RwLock::new(ClientState::Ready(client)),
+            stop: CancellationToken::new(),
+        }
+    }
+
+    /// The API client, or a diagnostic saying why there is none.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error diagnostic when the provider block is not configured
+    /// yet or depends on values known only after apply.
+    pub fn client(&self) -> Result<Client, Diagnostic> {
+        let state = self
+            .client
+            .read()
+            .map_err(|_| Diagnostic::provider_bug("Provider state unavailable", "lock poisoned"))?;
+        match &*state {
+            ClientState::Ready(client) => Ok(client.clone()),
+            ClientState::Unknown(attribute) => Err(Diagnostic::error(
+                "Provider configuration is not known yet",
+                format!(
+                    "The provider attribute `{attribute}` depends on a value that is known only \
+                     after apply, so the provider cannot call the API in this step. Apply the \
+                     resources it depends on first (for example with `terraform apply \
+                     -target=...`), or set the value directly."
+                ),
+            )),
+            ClientState::NotConfigured => Err(Diagnostic::provider_bug(
+                "Provider not configured",
+                "A resource was used before ConfigureProvider was called.",
+            )),
+        }
+    }
+
+    /// Cancelled when Terraform sends StopProvider; long operations select on it.
+    pub fn stop_token(&self) -> &CancellationToken {
+        &self.stop
+    }
+
+    /// Applies a ConfigureProvider request.
+    pub fn configure(&self, config: &Value, terraform_version: &str) -> Diagnostics {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let new_state = match resolve_client_config(config, &env, terraform_version) {
+            Resolved::Ready(client_config) => match Client::new(*client_config) {
+                Ok(client) => ClientState::Ready(client),
+                Err(err) => {
+                    return Diagnostic::error(
+                        "Invalid provider configuration",
+                        format!("The API client could not be created: {err}."),
+                    )
+                    .into()
+                }
+            },
+            Resolved::Unknown(attribute) => ClientState::Unknown(attribute),
+            Resolved::Invalid(diagnostics) => return diagnostics,
+        };
+        match self.client.write() {
+            Ok(mut state) => *state = new_state,
+            Err(_) => {
+                return Diagnostic::provider_bug("Provider state unavailable", "lock poisoned")
+                    .into()
+            }
+        }
+        Diagnostics::new()
+    }
+}
+
+/// The outcome of reading the provider block and the environment.
+#[derive(Debug)]
+pub enum Resolved {
+    /// Everything is known and valid.
+    Ready(Box<ClientConfig>),
+    /// This attribute is unknown until apply.
+    Unknown(String),
+    /// The configuration has errors.
+    Invalid(Diagnostics),
+}
+
+/// Checks the provider block without the environment, for
+/// ValidateProviderConfig: unknown values are skipped and every problem is
+/// reported.
+pub fn validate_provider_config(config: &Value) -> Diagnostics {
+    let mut diagnostics = Diagnostics::new();
+    let known_string = |name: &str| config.attr(name).and_then(Value::as_str).map(str::to_string);
+    if known_string("endpoint").is_some() && known_string("region").is_some() {
+        diagnostics.push(
+            Diagnostic::error(
+                "Conflicting provider attributes",
+                "Both `endpoint` and `region` are set. Set `endpoint` for a Deep Security \
+                 Manager or a custom URL, or `region` for Cloud One, not both.",
+            )
+            .at_attribute("region"),
+        );
+    }
+    if let Some(endpoint) = known_string("endpoint") {
+        if let Err(detail) = check_endpoint(&endpoint) {
+            diagnostics.push(Diagnostic::error("Invalid endpoint", detail).at_attribute("endpoint"));
+        }
+    }
+    if let Some(header) = known_string("api_key_header") {
+        if parse_auth_header(&header).is_none() {
+            diagnostics.push(
+                Diagnostic::error(
+                    "Invalid api_key_header",
+                    format!(
+                        "`api_key_header` is {header:?}; the allowed values are \
+                         \"authorization\" and \"api-secret-key\"."
+                    ),
+                )
+                .at_attribute("api_key_header"),
+            );
+        }
+    }
+    if let Some(timeout) = known_string("request_timeout") {
+        if let Err(detail) = parse_duration(&timeout) {
+            diagnostics.push(
+                Diagnostic::error("Invalid request_timeout", detail).at_attribute("request_timeout"),
+            );
+        }
+    }
+    if let Some(retries) = config.attr("max_retries").and_then(Value::as_number) {
+        if retries.as_i64().is_none_or(|n| !(0..=100).contains(&n)) {
+            diagnostics.push(
+                Diagnostic::error(
+                    "Invalid max_retries",
+                    format!("`max_retries` is {retries}; use a whole number from 0 to 100."),
+                )
+                .at_attribute("max_retries"),
+            );
+        }
+    }
+    diagnostics
+}
+
+/// Combines the provider block with the environment into a client
+/// configuration. Attributes win over environment variables.
+pub fn resolve_client_config(
+    config: &Value,
+    env: &dyn Fn(&str) -> Option<String>,
+    terraform_version: &str,
+) -> Resolved {
+    let mut diagnostics = validate_provider_config(config);
+    for name in [
+        "endpoint",
+        "region",
+        "api_key",
+        "api_key_header",
+        "insecure",
+        "ca_certificate",
+        "request_timeout",
+        "max_retries",
+    ] {
+        if config.attr(name).is_some_and(|v| !v.is_wholly_known()) {
+            return Resolved::Unknown(name.to_string());
+        }
+    }
+    if diagnostics.has_errors() {
+        return Resolved::Invalid(diagnostics);
+    }
+
+    let string_or_env = |name: &str, variable: &str| {
+        config
+            .attr(name)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| env(variable))
+    };
+    let endpoint = string_or_env("endpoint", ENV_ENDPOINT);
+    let region = string_or_env("region", ENV_REGION);
+    let base_url = match (endpoint, region) {
+        (Some(_), Some(_)) => {
+            diagnostics.push(Diagnostic::error(
+                "Conflicting provider settings",
+                format!(
+                    "Both an endpoint and a region are set (through the provider block or \
+                     {ENV_ENDPOINT} and {ENV_REGION}). Set only one of them."
+                ),
+            ));
+            return Resolved::Invalid(diagnostics);
+        }
+        (Some(endpoint), None) => {
+            if let Err(detail) = check_endpoint(&endpoint) {
+                diagnostics.push(Diagnostic::error("Invalid endpoint", detail));
+                return Resolved::Invalid(diagnostics);
+            }
+            endpoint.trim_end_matches('/').to_string()
+        }
+        (None, Some(region)) => Client::cloud_one_url(&region),
+        (None, None) => {
+            diagnostics.push(Diagnostic::error(
+                "Missing API endpoint",
+                format!(
+                    "Set `endpoint` (for a Deep Security Manager, `https://HOST:4119/api`) or \
+                     `region` (for Cloud One, such as `us-1`) in the provider block, or the \
+                     environment variable {ENV_ENDPOINT} or {ENV_REGION}."
+                ),
+            ));
+            return Resolved::Invalid(diagnostics);
+        }
+    };
+    let Some(api_key) = string_or_env("api_key", ENV_API_KEY) else {
+        diagnostics.push(
+            Diagnostic::error(
+                "Missing API key",
+                format!(
+                    "Set `api_key` in the provider block or the environment variable \
+                     {ENV_API_KEY} to a Workload Security API key."
+                ),
+            )
+            .at_attribute("api_key"),
+        );
+        return Resolved::Invalid(diagnostics);
+    };
+    let auth_header = match config.attr("api_key_header").and_then(Value::as_str) {
+        Some(header) => parse_auth_header(header).unwrap_or(AuthHeader::ApiSecretKey),
+        None if is_cloud_one(&base_url) => AuthHeader::Authorization,
+        None => AuthHeader::ApiSecretKey,
+    };
+    let insecure = match config.attr("insecure").and_then(Value::as_bool) {
+        Some(insecure) => insecure,
+        None => match env(ENV_INSECURE) {
+            None => false,
+            Some(text) => match text.to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" => false,
+                _ => {
+                    diagnostics.push(Diagnostic::error(
+                        "Invalid WORKLOAD_SECURITY_INSECURE",
+                        format!("{ENV_INSECURE} is {text:?}; use \"true\" or \"false\"."),
+                    ));
+                    return Resolved::Invalid(diagnostics);
+                }
+            },
+        },
+    };
+    let request_timeout = config
+        .attr("request_timeout")
+        .and_then(Value::as_str)
+        .and_then(|text| parse_duration(text).ok())
+        .unwrap_or(DEFAULT_TIMEOUT);
+    let max_retries = config
+        .attr("max_retries")
+        .and_then(Value::as_number)
+        .and_then(|n| n.as_i64())
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or(DEFAULT_MAX_RETRIES);
+
+    let mut client_config = ClientConfig::new(base_url, ApiKey::new(api_key));
+    client_config.auth_header = auth_header;
+    client_config.insecure = insecure;
+    client_config.ca_certificate_pem = config
+        .attr("ca_certificate")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    client_config.request_timeout = request_timeout;
+    client_config.max_retries = max_retries;
+    client_config.user_agent = format!(
+        "terraform-provider-workload/{} (Terraform {terraform_version})",
+        env!("CARGO_PKG_VERSION")
+    );
+    Resolved::Ready(Box::new(client_config))
+}
+
+fn check_endpoint(endpoint: &str) -> Result<(), String> {
+    let lower = endpoint.to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+        return Err(format!(
+            "The endpoint {endpoint:?} is not an http:// or https:// URL. Use the API base URL \
+             including `/api`, such as `https://dsm.example.com:4119/api`."
+        ));
+    }
+    Ok(())
+}
+
+fn is_cloud_one(base_url: &str) -> bool {
+    let without_scheme = base_url
+        .split_once("://")
+        .map_or(base_url, |(_, rest)| rest);
+    let host_and_port = without_scheme.split('/').next().unwrap_or_default();
+    let host = host_and_port.split(':').next().unwrap_or_default();
+    let host = host.to_ascii_lowercase();
+    host == "cloudone.trendmicro.com" || host.ends_with(".cloudone.trendmicro.com")
+}
+
+fn parse_auth_header(text: &str) -> Option<AuthHeader> {
+    match text {
+        "authorization" => Some(AuthHeader::Authorization),
+        "api-secret-key" => Some(AuthHeader::ApiSecretKey),
+        _ => None,
+    }
+}
+
+/// Parses a duration such as `"60s"`, `"1m30s"`, `"500ms"` or `"2h"`.
+///
+/// # Errors
+///
+/// Returns a message naming the text when it is not such a duration.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let invalid = || {
+        format!(
+            "{text:?} is not a duration. Write a number followed by a unit (ms, s, m or h), \
+             such as \"60s\" or \"1m30s\"."
+        )
+    };
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return Err(invalid());
+    }
+    let mut total = Duration::ZERO;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .ok_or_else(invalid)?;
+        let amount: f64 = rest[..digits].parse().map_err(|_| invalid())?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let seconds_per_unit = match &rest[..unit_len] {
+            "ms" => 0.001,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return Err(invalid()),
+        };
+        rest = &rest[unit_len..];
+        total += Duration::from_secs_f64(amount * seconds_per_unit);
+    }
+    if total.is_zero() {
+        return Err(format!("{text:?} is zero; use a positive duration such as \"60s\"."));
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_duration_cases() {
+        let cases = [
+            ("seconds", "60s", Some(Duration::from_secs(60))),
+            ("minutes and seconds", "1m30s", Some(Duration::from_secs(90))),
+            ("milliseconds", "500ms", Some(Duration::from_millis(500))),
+            ("hours", "2h", Some(Duration::from_secs(7200))),
+            ("no unit", "60", None),
+            ("unknown unit", "5d", None),
+            ("empty", "", None),
+            ("zero", "0s", None),
+        ];
+        for (name, text, expected) in cases {
+            assert_eq!(parse_duration(text).ok(), expected, "case {name}");
+        }
+    }
+
+    #[test]
+    fn cloud_one_hosts_are_recognised() {
+        let cases = [
+            ("region host", "https://workload.us-1.cloudone.trendmicro.com/api", true),
+            ("legacy host", "https://cloudone.trendmicro.com/api", true),
+            ("manager", "https://dsm.example.com:4119/api", false),
+            ("lookalike", "https://cloudone.trendmicro.com.example.com/api", false),
+        ];
+        for (name, url, expected) in cases {
+            assert_eq!(is_cloud_one(url), expected, "case {name}");
+        }
+    }
+}
