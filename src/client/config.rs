@@ -180,7 +180,7 @@ impl ClientConfig {
                 })?;
             if certificates.is_empty() {
                 return Err(Error::Config(
-                    "CA certificate PEM holds no certificate".into(),
+                    "CA certificate PEM contains no certificate".into(),
                 ));
             }
             for certificate in certificates {

@@ -5,7 +5,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::Value;
 
-/// Longest error-body excerpt, in characters, kept when the body carries no JSON `message`.
+/// Maximum length, in characters, of the error-body excerpt kept when the body has no `message`.
 const MAX_RAW_MESSAGE_CHARS: usize = 300;
 
 /// A failed API call.
@@ -55,7 +55,7 @@ pub enum Error {
         message: String,
     },
 
-    /// The API kept answering HTTP 429 until the retries ran out.
+    /// The API kept responding with HTTP 429 until the retries ran out.
     #[error("request {method} {path} failed: rate limited (HTTP 429) after {attempts} attempts: {message}")]
     RateLimited {
         /// HTTP method.
@@ -119,7 +119,7 @@ pub enum Error {
         path: String,
         /// The offending field, or `None` when the body as a whole is wrong.
         field: Option<String>,
-        /// What was expected and what was found.
+        /// Description of the expected and the found value.
         detail: String,
     },
 
@@ -152,7 +152,7 @@ fn describe_decode(field: &Option<String>, detail: &str) -> String {
 }
 
 impl Error {
-    /// The HTTP status of an error response, if the error came from one.
+    /// Returns the HTTP status of an error response, if the error came from one.
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::NotFound { .. } => Some(404),

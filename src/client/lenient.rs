@@ -15,7 +15,7 @@ pub struct DecodeError {
     /// Dotted path of the offending field (`integrityMonitoringRules[2].alertEnabled`), or
     /// `None` when the document as a whole is wrong.
     pub field: Option<String>,
-    /// What was expected and what was found.
+    /// Description of the expected and the found value.
     pub detail: String,
 }
 
@@ -195,9 +195,10 @@ fn integer(field: &str, value: &Value) -> Result<i64, DecodeError> {
     }
 }
 
-/// Normalises a string list: an array of strings, a newline-joined string, `[""]` and `[]` are
-/// all accepted, entries holding newlines are split, and empty entries are dropped, so `[""]`,
-/// `[]`, `""` and an absent field all read as an empty list.
+/// Normalises a string list given as an array of strings or as a newline-joined string.
+///
+/// Entries containing newlines are split and empty entries are dropped. So `[""]`, `[]`, `""`
+/// and an absent field all read as an empty list.
 pub fn string_list(field: &str, value: &Value) -> Result<Vec<String>, DecodeError> {
     let mut entries = Vec::new();
     match value {

@@ -360,23 +360,23 @@ pub(crate) fn decode_error(request: &Request, error: DecodeError) -> Error {
 /// Reports whether a transport error came from TLS (for example an untrusted certificate),
 /// which no retry can fix.
 fn is_tls_error(error: &reqwest::Error) -> bool {
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(cause) = current {
-        if cause.downcast_ref::<rustls::Error>().is_some() {
-            return true;
-        }
-        // `io::Error::source` skips the wrapped error itself, so look inside explicitly.
-        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            if io
-                .get_ref()
-                .is_some_and(|inner| inner.is::<rustls::Error>())
-            {
+    chain_has_tls_error(error)
+}
+
+fn chain_has_tls_error(error: &(dyn std::error::Error + 'static)) -> bool {
+    if error.is::<rustls::Error>() {
+        return true;
+    }
+    // `io::Error::source` skips the error it wraps, and the connector nests `io::Error`s, so
+    // each wrapped error is searched explicitly.
+    if let Some(io) = error.downcast_ref::<std::io::Error>() {
+        if let Some(inner) = io.get_ref() {
+            if chain_has_tls_error(inner) {
                 return true;
             }
         }
-        current = cause.source();
     }
-    false
+    error.source().is_some_and(chain_has_tls_error)
 }
 
 /// Percent-encodes one path segment, such as a setting name taken from configuration.

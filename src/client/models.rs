@@ -189,7 +189,7 @@ impl SettingValue {
     ///
     /// # Errors
     ///
-    /// Returns a [`DecodeError`] when `value` holds an object, an array or a boolean.
+    /// Returns a [`DecodeError`] when `value` contains an object, an array or a boolean.
     pub fn from_json(value: &Value) -> Result<Option<String>, DecodeError> {
         let object = Object::new(value)?;
         // Values are documented as strings; a bare number is accepted because it carries the

@@ -9,7 +9,7 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::StatusCode;
 
-/// How retries are paced and bounded.
+/// Retry limits and backoff pacing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Retries allowed after the first attempt.
@@ -45,7 +45,7 @@ impl RetryPolicy {
 /// Reads a `Retry-After` header given in whole seconds.
 ///
 /// NOTE: the HTTP-date form of `Retry-After` is ignored, so such a response falls back to the
-/// computed backoff; the Workload Security API does not document the header at all.
+/// computed backoff. The Workload Security API does not document the header at all.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     text.parse::<u64>().ok().map(Duration::from_secs)

@@ -1,10 +1,9 @@
 //! Integrity Monitoring rules: create, read, modify, delete, list and search by name.
 //!
-//! Creates are not blindly repeated. When a create fails in a way that leaves open whether the
-//! manager stored the rule (a timeout, a connection dropped after sending, or HTTP 502/503/504),
-//! the client searches for the rule by exact name: one match is adopted, no match means the
-//! create is sent again, and several matches are an error because the client cannot tell which
-//! one it made.
+//! Creates are not blindly repeated. A timeout, a connection dropped after sending, or HTTP
+//! 502/503/504 leaves open whether the manager stored the rule, so the client then searches for
+//! the rule by exact name. One match is adopted and no match means the create is sent again.
+//! Several matches are an error because the client cannot tell which one it made.
 
 use reqwest::Method;
 use tracing::warn;
@@ -113,8 +112,8 @@ impl Client {
             ..SearchFilter::default()
         };
         let rules = self.search_rules(&filter).await?;
-        // NOTE: the manager may compare names without regard to case; the client keeps only
-        // exact matches so that a rule named "A" is never mistaken for one named "a".
+        // NOTE: the manager may compare names without regard to case, so the client keeps only
+        // exact matches and a rule named "A" is never mistaken for one named "a".
         Ok(rules
             .into_iter()
             .filter(|rule| rule.name.as_deref() == Some(name))
