@@ -477,6 +477,12 @@ async fn connection_refused_is_retried() {
         matches!(error, Error::Connection { attempts: 4, .. }),
         "{error:?}"
     );
+    let message = error.with_causes();
+    assert!(message.starts_with("request POST /integritymonitoringrules failed: connection error"));
+    assert!(
+        message.len() > error.to_string().len(),
+        "no cause in {message}"
+    );
 }
 
 #[tokio::test]

@@ -166,6 +166,19 @@ impl Error {
     pub fn is_not_found(&self) -> bool {
         matches!(self, Error::NotFound { .. })
     }
+
+    /// Formats the error followed by each of its causes, separated by `": "`, for messages
+    /// shown to a user who cannot see the source chain (such as "connection refused").
+    pub fn with_causes(&self) -> String {
+        let mut text = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(error) = cause {
+            text.push_str(": ");
+            text.push_str(&error.to_string());
+            cause = error.source();
+        }
+        text
+    }
 }
 
 /// Extracts the API's message from an error body: the JSON `message`, else the JSON `errors`,
@@ -289,5 +302,11 @@ mod tests {
         assert_eq!(not_found.status(), Some(404));
         assert!(not_found.is_not_found());
         assert_eq!(Error::Config("c".into()).status(), None);
+    }
+
+    #[test]
+    fn with_causes_appends_sources() {
+        let error = Error::Config("bad".into());
+        assert_eq!(error.with_causes(), "invalid client configuration: bad");
     }
 }

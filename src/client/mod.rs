@@ -397,6 +397,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn client_is_send_sync_clone() {
+        fn assert_shareable<T: Send + Sync + Clone + 'static>() {}
+        assert_shareable::<Client>();
+    }
+
+    #[test]
     fn cloud_one_url_uses_region() {
         assert_eq!(
             Client::cloud_one_url("us-1"),
