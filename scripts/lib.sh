@@ -18,15 +18,30 @@ die() {
     exit 1
 }
 
+# Runs a Terraform command without the caller's TF_* variables, whose options
+# (TF_CLI_ARGS, TF_DATA_DIR, TF_WORKSPACE and others) would change what it
+# does, and with the update check disabled. Arguments are passed to env(1),
+# so NAME=VALUE pairs may precede the command.
+run_terraform_clean() {
+    local name unset_args=()
+    for name in $(compgen -e); do
+        if [[ "$name" == TF_* ]]; then
+            unset_args+=(-u "$name")
+        fi
+    done
+    env "${unset_args[@]}" CHECKPOINT_DISABLE=1 "$@"
+}
+
 # Prints the version of the Terraform executable $1 (for example 1.15.5), or
-# nothing when it does not run. It reads the first line of `terraform version`
-# ("Terraform v1.15.5"), which every release prints the same way, and hides
-# stderr because Terraform warns there about a missing CLI config file.
+# nothing when it does not run. It reads the first line of `terraform version`,
+# which is "Terraform v1.15.5" in that form in releases 1.0.3, 1.11 and 1.15,
+# and hides stderr because Terraform warns there about a missing CLI config
+# file.
 terraform_version() {
     local output
     # The whole output is read, because a reader that stops after one line
     # can make Terraform die of SIGPIPE.
-    output="$(CHECKPOINT_DISABLE=1 "$1" version 2>/dev/null)" || return 0
+    output="$(run_terraform_clean "$1" version 2>/dev/null)" || return 0
     if [[ "${output%%$'\n'*}" =~ ^Terraform\ v([0-9][0-9A-Za-z.+-]*)$ ]]; then
         echo "${BASH_REMATCH[1]}"
     fi
