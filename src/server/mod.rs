@@ -213,7 +213,7 @@ async fn run_grpc(
     shutdown: CancellationToken,
 ) -> Result<(), ServeError> {
     let provider = rpc::ProviderService::new(crate::resources::registry());
-    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    let (mut health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter
         .set_service_status("plugin", tonic_health::ServingStatus::Serving)
         .await;
