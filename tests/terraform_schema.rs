@@ -88,9 +88,17 @@ provider "workload" {
 "#,
         );
         let output = workdir.run(&["validate"]);
-        assert_eq!(output.code, 1, "Terraform {}: {output:?}", terraform.version);
+        assert_eq!(
+            output.code, 1,
+            "Terraform {}: {output:?}",
+            terraform.version
+        );
         let text = format!("{}{}", output.stdout, output.stderr);
-        for expected in ["Conflicting provider attributes", "Invalid endpoint", "Invalid request_timeout"] {
+        for expected in [
+            "Conflicting provider attributes",
+            "Invalid endpoint",
+            "Invalid request_timeout",
+        ] {
             assert!(
                 text.contains(expected),
                 "Terraform {}: expected {expected:?} in {text}",

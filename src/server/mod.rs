@@ -209,7 +209,9 @@ pub async fn serve_debug(socket_dir: PathBuf) -> Result<(), ServeError> {
 }
 
 async fn run_grpc(
-    incoming: tokio_stream::wrappers::ReceiverStream<Result<listen::PluginConnection, std::io::Error>>,
+    incoming: tokio_stream::wrappers::ReceiverStream<
+        Result<listen::PluginConnection, std::io::Error>,
+    >,
     shutdown: CancellationToken,
 ) -> Result<(), ServeError> {
     let provider = rpc::ProviderService::new(crate::resources::registry());
@@ -227,7 +229,9 @@ async fn run_grpc(
         .add_service(GrpcControllerServer::new(controller::Controller::new(
             shutdown.clone(),
         )))
-        .add_service(GrpcStdioServer::new(controller::Stdio::new(shutdown.clone())))
+        .add_service(GrpcStdioServer::new(controller::Stdio::new(
+            shutdown.clone(),
+        )))
         .add_service(GrpcBrokerServer::new(controller::Broker))
         .add_service(health_service)
         .serve_with_incoming_shutdown(incoming, shutdown.clone().cancelled_owned());
