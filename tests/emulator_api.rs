@@ -850,7 +850,7 @@ async fn fault_too_many_requests_sets_retry_after() {
         .get(api.url("/policies"))
         .send()
         .await
-        .expect("request is answered");
+        .expect("request gets a response");
     assert_eq!(first.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(first.headers()["retry-after"], "3");
     let body: Value = first.json().await.expect("JSON body");
@@ -861,7 +861,7 @@ async fn fault_too_many_requests_sets_retry_after() {
         .get(api.url("/policies"))
         .send()
         .await
-        .expect("request is answered");
+        .expect("request gets a response");
     assert_eq!(second.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(second.headers().get("retry-after").is_none());
 

@@ -5,15 +5,15 @@ use std::time::{Duration, Instant};
 
 use axum::http::Method;
 
-/// What an injected fault does to a request.
+/// The behaviour of an injected fault.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FaultKind {
-    /// Answers 429 `Too many API requests`, with a `Retry-After` header in seconds when given.
+    /// Responds 429 `Too many API requests`, with a `Retry-After` header in seconds when given.
     TooManyRequests {
         /// The `Retry-After` value in seconds, or `None` to send no header.
         retry_after: Option<u64>,
     },
-    /// Answers the given status (such as 500, 502, 503 or 504) with a JSON message.
+    /// Responds with the given status (such as 500, 502, 503 or 504) and a JSON message.
     Status(u16),
     /// Waits this long, then serves the request normally.
     Delay(Duration),
@@ -26,7 +26,7 @@ pub enum FaultKind {
 /// A failure to inject into the next `count` matching `/api` requests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fault {
-    /// What happens to a matching request.
+    /// The behaviour applied to a matching request.
     pub kind: FaultKind,
     /// How many matching requests get the fault.
     pub count: u32,
@@ -133,7 +133,7 @@ impl RateLimiter {
         }
     }
 
-    /// Changes the limit and forgets earlier requests.
+    /// Changes the limit and clears the counts of earlier requests.
     pub(crate) fn set_limit(&mut self, limit: Option<u32>) {
         self.limit = limit;
         self.accepted.clear();
