@@ -955,7 +955,7 @@ async fn fault_drop_after_applies_change() {
 }
 
 #[tokio::test]
-async fn rate_limit_refuses_over_limit() {
+async fn rate_limit_rejects_over_limit() {
     let mut config = EmulatorConfig::local(KEY);
     config.rate_limit_per_minute = Some(3);
     let api = Api::start_with(config).await;

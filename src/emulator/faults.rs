@@ -117,7 +117,7 @@ const RATE_WINDOW: Duration = Duration::from_secs(60);
 
 /// A per-key limit of requests in the last minute, like the manager's per-user API rate limit.
 ///
-/// Refused requests are not counted, as on a real manager, so a client that waits gets through.
+/// Rejected requests are not counted, as on a real manager, so a client that waits gets through.
 #[derive(Debug)]
 pub(crate) struct RateLimiter {
     limit: Option<u32>,
@@ -139,7 +139,7 @@ impl RateLimiter {
         self.accepted.clear();
     }
 
-    /// Counts a request by `key` at `now`, or returns false when the key is over its limit.
+    /// Counts a request by `key` at `now`, or returns false and rejects it when the key is over its limit.
     pub(crate) fn admit(&mut self, key: &str, now: Instant) -> bool {
         let Some(limit) = self.limit else {
             return true;
@@ -206,7 +206,7 @@ mod tests {
     }
 
     #[test]
-    fn limiter_refuses_over_limit_per_key() {
+    fn limiter_rejects_over_limit_per_key() {
         let mut limiter = RateLimiter::new(Some(2));
         let start = Instant::now();
 
