@@ -1,8 +1,8 @@
 //! The `tfplugin6.Provider` service: one method per RPC, each of the same
 //! shape. Open a span, decode the request, dispatch, encode the response.
-//! Problems the user should read travel as diagnostics in the response; a
-//! gRPC status is used only where the protocol defines one (UNIMPLEMENTED
-//! for features this provider does not offer).
+//! Problems the user should read travel as diagnostics in the response. A
+//! gRPC status is used only where the protocol defines one, which is
+//! UNIMPLEMENTED for features this provider does not offer.
 
 use std::collections::{BTreeMap, HashMap};
 use std::pin::Pin;
@@ -63,7 +63,7 @@ impl ProviderService {
     }
 }
 
-/// Runs `future` unless Terraform asks the provider to stop first.
+/// Runs `future` unless Terraform sends StopProvider first.
 async fn cancellable<T>(
     context: &ProviderContext,
     future: impl std::future::Future<Output = T>,
@@ -136,7 +136,8 @@ impl Provider for ProviderService {
         }))
     }
 
-    /// The first call on every provider process that has no cached schema.
+    /// Returns the provider and resource schemas: the first call on every
+    /// provider process that has no cached schema.
     async fn get_provider_schema(
         &self,
         _request: Request<wire::get_provider_schema::Request>,
@@ -271,7 +272,7 @@ impl Provider for ProviderService {
         )
     }
 
-    /// Resource identities are not offered; an empty map says so.
+    /// Returns an empty map, because resource identities are not offered.
     async fn get_resource_identity_schemas(
         &self,
         _request: Request<wire::get_resource_identity_schemas::Request>,
