@@ -19,7 +19,7 @@ const API_KEY: &str = "acceptance-key";
 /// A seeded policy the delete scenario assigns a rule to.
 const POLICY_ID: i64 = 1;
 
-/// An emulator with the runtime that serves it; the runtime must outlive the emulator.
+/// An emulator with the runtime that serves it. The runtime must outlive the emulator.
 struct Api {
     emulator: EmulatorHandle,
     _runtime: Runtime,
@@ -84,7 +84,12 @@ fn for_each_terraform(scenario: fn(&Terraform)) {
     std::thread::scope(|scope| {
         let handles: Vec<_> = binaries
             .iter()
-            .map(|terraform| scope.spawn(move || scenario(terraform)))
+            .map(|terraform| {
+                scope.spawn(move || {
+                    eprintln!("running the scenario with Terraform {}", terraform.version);
+                    scenario(terraform);
+                })
+            })
             .collect();
         for (terraform, handle) in binaries.iter().zip(handles) {
             if handle.join().is_err() {
@@ -113,12 +118,18 @@ fn decode_base64(text: &Value) -> String {
 /// Joins Terraform's wrapped diagnostic lines, dropping the box-drawing margin, so that a
 /// message can be searched for whatever the terminal width.
 fn flatten(text: &str) -> String {
-    text.replace('│', " ").split_whitespace().collect::<Vec<_>>().join(" ")
+    text.replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn assert_output_contains(output: &TfOutput, expected: &str) {
     let flat = flatten(&format!("{}\n{}", output.stdout, output.stderr));
-    assert!(flat.contains(&flatten(expected)), "missing {expected:?}\n{output}");
+    assert!(
+        flat.contains(&flatten(expected)),
+        "missing {expected:?}\n{output}"
+    );
 }
 
 fn assert_plan_changes(workdir: &Workdir) -> TfOutput {
@@ -165,6 +176,8 @@ resource "workload_im_rule" "custom" {{
   template   = "custom"
   custom_xml = {custom_xml}
   alert_enabled = true
+  # Unknown while the file rule is planned for creation.
+  description = "see rule ${{workload_im_rule.file.id}}"
 }}
 "#
     )
@@ -219,6 +232,7 @@ fn lifecycle(terraform: &Terraform) {
     assert!(state["last_updated"].is_number(), "{state}");
     let custom_state = workdir.state_resource("workload_im_rule.custom");
     assert_eq!(custom_state["custom_xml"], CUSTOM_XML);
+    assert_eq!(custom_state["description"], format!("see rule {file_id}"));
 
     // Reformatting the XML changes nothing, and state keeps the text it had.
     workdir.write_config(&lifecycle_config(FILE_RULE, CUSTOM_XML_REFORMATTED));
@@ -246,7 +260,10 @@ fn lifecycle(terraform: &Terraform) {
         .find(|request| request.is("POST", &format!("/api/integritymonitoringrules/{file_id}")))
         .expect("the update sends a modify request");
     let body = modify.body.expect("the modify request has a body");
-    assert!(body.get("name").is_none(), "unchanged name is not sent: {body}");
+    assert!(
+        body.get("name").is_none(),
+        "unchanged name is not sent: {body}"
+    );
     let state = workdir.state_resource("workload_im_rule.file");
     assert_eq!(state["file_attributes"], Value::Null);
     assert_eq!(state["registry_attributes"], json!([]));
@@ -270,11 +287,17 @@ fn lifecycle(terraform: &Terraform) {
     assert_eq!(api.rule(custom_id)["name"], "watch jars");
     assert_eq!(api.rule(custom_id)["alertEnabled"], true);
     let registry_id = rule_id(&workdir, "workload_im_rule.registry");
-    assert_eq!(api.rule(registry_id)["registryKeyRoot"], "HKEY_LOCAL_MACHINE");
+    assert_eq!(
+        api.rule(registry_id)["registryKeyRoot"],
+        "HKEY_LOCAL_MACHINE"
+    );
 
-    // Import every rule into fresh state; a matching configuration then plans nothing.
+    // Import every rule into fresh state. A matching configuration then plans nothing.
     let imported = api.workdir(terraform);
-    imported.write_config(&lifecycle_config(FILE_RULE_AS_REGISTRY, CUSTOM_XML_REFORMATTED));
+    imported.write_config(&lifecycle_config(
+        FILE_RULE_AS_REGISTRY,
+        CUSTOM_XML_REFORMATTED,
+    ));
     for (address, id) in [
         ("workload_im_rule.file", file_id),
         ("workload_im_rule.registry", registry_id),
@@ -378,7 +401,7 @@ fn api_failures(terraform: &Terraform) {
     assert_eq!(output.code, 1, "{output}");
     assert_output_contains(&output, "No integrity monitoring rule has ID 99999");
 
-    // A rule that a policy uses cannot be deleted; it stays in state.
+    // A rule that a policy uses cannot be deleted, so it stays in state.
     workdir.apply();
     let id = rule_id(&workdir, "workload_im_rule.x");
     api.emulator

@@ -124,7 +124,10 @@ impl Resource for ImRuleResource {
                 diagnostics: Diagnostics::new(),
             },
             Err(error) if error.is_not_found() => {
-                warn!(rule_id = id, "integrity monitoring rule is gone; removing it from state");
+                warn!(
+                    rule_id = id,
+                    "integrity monitoring rule is gone; removing it from state"
+                );
                 ReadOutcome {
                     state: Value::Null,
                     diagnostics: Diagnostic::warning(
@@ -189,7 +192,10 @@ impl Resource for ImRuleResource {
         match client.delete_rule(id).await {
             Ok(()) => Diagnostics::new(),
             Err(error) if error.is_not_found() => {
-                debug!(rule_id = id, "integrity monitoring rule was already deleted");
+                debug!(
+                    rule_id = id,
+                    "integrity monitoring rule was already deleted"
+                );
                 Diagnostics::new()
             }
             Err(error) => Diagnostic::error(
@@ -259,8 +265,8 @@ fn rule_id(state: &Value) -> Result<i64, Diagnostic> {
     })
 }
 
-/// Reports whether a failed create may still have made the rule: the request reached the
-/// manager but no usable answer came back.
+/// Reports whether a failed create may still have made the rule, because the request reached
+/// the manager but no usable response came back.
 fn may_have_created(error: &ClientError) -> bool {
     matches!(
         error,
@@ -310,7 +316,10 @@ async fn recover_created(
     };
 
     let id = rule.id.unwrap_or_default();
-    warn!(rule_id = id, "create failed after the rule was made; returning it as tainted");
+    warn!(
+        rule_id = id,
+        "create failed after the rule was made; returning it as tainted"
+    );
     let mut state = applied_state(planned, rule.clone());
     if let Value::Object(attributes) = &mut state {
         for value in attributes.values_mut() {

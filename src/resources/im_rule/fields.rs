@@ -25,7 +25,7 @@ pub(crate) enum Kind {
     Text,
     /// A string from a fixed list, compared without regard to case.
     Choice(&'static [&'static str]),
-    /// A boolean; `default` is what the API assumes when the field is not sent.
+    /// A boolean. `default` is the value the API assumes when the field is not sent.
     Flag { default: bool },
     /// A list of patterns or attribute names, where `[""]`, `[]` and absent are all empty.
     List,
@@ -42,9 +42,9 @@ pub(crate) enum Kind {
 pub(crate) struct Field {
     /// The attribute name in Terraform.
     pub(crate) name: &'static str,
-    /// What the attribute holds.
+    /// The kind of value.
     pub(crate) kind: Kind,
-    /// Who sets it.
+    /// Whether the user, the API or either sets the attribute.
     pub(crate) mode: Mode,
     /// The template the attribute belongs to, or `None` when it applies to every template.
     pub(crate) template: Option<&'static str>,
@@ -91,9 +91,21 @@ const CUSTOM: Option<&str> = Some("custom");
 
 /// Every attribute, in the order the documentation lists them.
 pub(crate) const FIELDS: &[Field] = &[
-    field("id", Kind::Id, Mode::Computed, None, "The rule's numeric API ID."),
+    field(
+        "id",
+        Kind::Id,
+        Mode::Computed,
+        None,
+        "The rule's numeric API ID.",
+    ),
     field("name", Kind::Text, Mode::Required, None, "The rule name."),
-    field("description", Kind::Text, Mode::Optional, None, "The rule description."),
+    field(
+        "description",
+        Kind::Text,
+        Mode::Optional,
+        None,
+        "The rule description.",
+    ),
     field(
         "severity",
         Kind::Choice(SEVERITIES),
@@ -287,7 +299,7 @@ pub(crate) enum Wire {
 }
 
 /// Splits a rule into its fields by attribute name. Fields the response did not carry are
-/// left out, and `custom_xml` is Base64-decoded; text that does not decode is kept as sent.
+/// left out, and `custom_xml` is Base64-decoded. Text that does not decode is kept as sent.
 pub(crate) fn wire_fields(rule: ImRule) -> BTreeMap<&'static str, Wire> {
     let mut fields = BTreeMap::new();
     let texts = [
@@ -306,7 +318,10 @@ pub(crate) fn wire_fields(rule: ImRule) -> BTreeMap<&'static str, Wire> {
         ("minimum_manager_version", rule.minimum_manager_version),
     ];
     let flags = [
-        ("file_include_sub_directories", rule.file_include_sub_directories),
+        (
+            "file_include_sub_directories",
+            rule.file_include_sub_directories,
+        ),
         ("registry_include_sub_keys", rule.registry_include_sub_keys),
         (
             "registry_include_default_value",
@@ -440,8 +455,8 @@ pub(crate) fn to_value(kind: Kind, wire: &Wire) -> Value {
     }
 }
 
-/// The value the API assumes for a field that is not set, which the provider sends to reset a
-/// field the configuration no longer sets.
+/// Returns the value the API assumes for a field that is not set. The provider sends it to reset
+/// a field the configuration no longer sets.
 pub(crate) fn empty_wire(kind: Kind) -> Option<Wire> {
     match kind {
         Kind::Text | Kind::Choice(_) | Kind::Xml => Some(Wire::Text(String::new())),
@@ -501,12 +516,42 @@ mod tests {
     fn same_wire_compares_by_kind() {
         let choice = Kind::Choice(SEVERITIES);
         let cases = [
-            ("choice case", choice, Wire::Text("High".into()), Wire::Text("high".into()), true),
-            ("choice differs", choice, Wire::Text("low".into()), Wire::Text("high".into()), false),
-            ("text case", Kind::Text, Wire::Text("A".into()), Wire::Text("a".into()), false),
+            (
+                "choice case",
+                choice,
+                Wire::Text("High".into()),
+                Wire::Text("high".into()),
+                true,
+            ),
+            (
+                "choice differs",
+                choice,
+                Wire::Text("low".into()),
+                Wire::Text("high".into()),
+                false,
+            ),
+            (
+                "text case",
+                Kind::Text,
+                Wire::Text("A".into()),
+                Wire::Text("a".into()),
+                false,
+            ),
             ("list blank entry", Kind::List, list(&[""]), list(&[]), true),
-            ("list joined", Kind::List, list(&["a\nb"]), list(&["a", "b"]), true),
-            ("list order", Kind::List, list(&["a", "b"]), list(&["b", "a"]), false),
+            (
+                "list joined",
+                Kind::List,
+                list(&["a\nb"]),
+                list(&["a", "b"]),
+                true,
+            ),
+            (
+                "list order",
+                Kind::List,
+                list(&["a", "b"]),
+                list(&["b", "a"]),
+                false,
+            ),
             (
                 "xml quoting",
                 Kind::Xml,
@@ -514,7 +559,13 @@ mod tests {
                 Wire::Text("<a x=\"1\"></a>".into()),
                 true,
             ),
-            ("flag", Kind::Flag { default: true }, Wire::Flag(true), Wire::Flag(false), false),
+            (
+                "flag",
+                Kind::Flag { default: true },
+                Wire::Flag(true),
+                Wire::Flag(false),
+                false,
+            ),
         ];
         for (name, kind, left, right, expected) in cases {
             assert_eq!(same_wire(kind, &left, &right), expected, "case {name}");
@@ -526,8 +577,18 @@ mod tests {
         let cases = [
             ("blank text", Kind::Text, Wire::Text(String::new()), true),
             ("text", Kind::Text, Wire::Text("x".into()), false),
-            ("default true", Kind::Flag { default: true }, Wire::Flag(true), true),
-            ("not default", Kind::Flag { default: true }, Wire::Flag(false), false),
+            (
+                "default true",
+                Kind::Flag { default: true },
+                Wire::Flag(true),
+                true,
+            ),
+            (
+                "not default",
+                Kind::Flag { default: true },
+                Wire::Flag(false),
+                false,
+            ),
             ("blank list", Kind::List, list(&[""]), true),
             ("list", Kind::List, list(&["a"]), false),
         ];
@@ -541,7 +602,11 @@ mod tests {
         let mut rule = ImRule::default();
         set_wire_field(&mut rule, "name", Wire::Text("n".into()));
         set_wire_field(&mut rule, "custom_xml", Wire::Text("<a/>".into()));
-        set_wire_field(&mut rule, "registry_include_default_value", Wire::Flag(false));
+        set_wire_field(
+            &mut rule,
+            "registry_include_default_value",
+            Wire::Flag(false),
+        );
         set_wire_field(&mut rule, "file_attributes", list(&["STANDARD"]));
         set_wire_field(&mut rule, "last_updated", Wire::Integer(5));
         assert_eq!(rule.custom_xml.as_deref(), Some("PGEvPg=="));

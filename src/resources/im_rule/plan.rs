@@ -215,6 +215,9 @@ fn plan_field(
         Mode::Required | Mode::Optional => keep_prior_if_same(),
         Mode::OptionalComputed if !config.is_null() => keep_prior_if_same(),
         Mode::OptionalComputed => {
+            // NOTE: a null configuration here cannot tell "never set" from "just removed", so
+            // removing `severity`, `alert_enabled` or another optional and computed attribute
+            // keeps the server's value instead of resetting it.
             let Some(own) = field.template else {
                 return if creating {
                     Value::Unknown
@@ -280,7 +283,10 @@ mod tests {
             ),
             (
                 "bad template",
-                object(&[("name", Value::string("n")), ("template", Value::string("network"))]),
+                object(&[
+                    ("name", Value::string("n")),
+                    ("template", Value::string("network")),
+                ]),
                 vec!["template"],
             ),
             (
@@ -290,12 +296,18 @@ mod tests {
             ),
             (
                 "missing registry key",
-                object(&[("name", Value::string("n")), ("template", Value::string("registry"))]),
+                object(&[
+                    ("name", Value::string("n")),
+                    ("template", Value::string("registry")),
+                ]),
                 vec!["registry_key_root", "registry_key_value"],
             ),
             (
                 "missing custom xml",
-                object(&[("name", Value::string("n")), ("template", Value::string("custom"))]),
+                object(&[
+                    ("name", Value::string("n")),
+                    ("template", Value::string("custom")),
+                ]),
                 vec!["custom_xml"],
             ),
             (
@@ -352,12 +364,18 @@ mod tests {
     fn validate_names_allowed_choices() {
         let diagnostics = validate(&file_config(&[("severity", Value::string("urgent"))]));
         let detail = &diagnostics.iter().next().expect("one diagnostic").detail;
-        assert!(detail.contains("`low`, `medium`, `high`, `critical`"), "{detail}");
+        assert!(
+            detail.contains("`low`, `medium`, `high`, `critical`"),
+            "{detail}"
+        );
     }
 
     #[test]
     fn plan_create_marks_computed_unknown() {
-        let planned = plan(&Value::Null, &file_config(&[("severity", Value::string("low"))]));
+        let planned = plan(
+            &Value::Null,
+            &file_config(&[("severity", Value::string("low"))]),
+        );
         let cases = [
             ("id", Value::Unknown),
             ("last_updated", Value::Unknown),
@@ -379,7 +397,10 @@ mod tests {
             ("name", Value::string("watch etc")),
             ("template", Value::string("file")),
             ("file_base_directory", Value::string("/etc")),
-            ("file_attributes", Value::List(vec![Value::string("STANDARD")])),
+            (
+                "file_attributes",
+                Value::List(vec![Value::string("STANDARD")]),
+            ),
             ("severity", Value::string("medium")),
             ("alert_enabled", Value::Bool(false)),
             ("last_updated", Value::number_i64(10)),
@@ -404,7 +425,10 @@ mod tests {
             ("last_updated", Value::Unknown),
             ("severity", Value::string("medium")),
             ("alert_enabled", Value::Bool(false)),
-            ("file_attributes", Value::List(vec![Value::string("STANDARD")])),
+            (
+                "file_attributes",
+                Value::List(vec![Value::string("STANDARD")]),
+            ),
             ("real_time_monitoring_enabled", Value::Unknown),
             ("description", Value::string("d")),
         ];

@@ -19,7 +19,7 @@ pub(crate) fn attr<'a>(object: &'a Value, name: &str) -> &'a Value {
 /// means the same as, so that formatting, case and `[""]` versus `[]` cause no drift.
 ///
 /// Attributes of templates the rule does not use are null. An optional attribute whose API
-/// value is empty or the API default is null, unless `prior` holds that empty value itself,
+/// value is empty or the API default is null, unless `prior` contains that empty value itself,
 /// so an attribute the user never set stays null and `[]` in the configuration stays `[]`.
 pub(crate) fn state_from_rule(rule: ImRule, prior: &Value) -> Value {
     let wire = wire_fields(rule);
@@ -54,7 +54,7 @@ fn field_from_wire(field: &Field, api: Option<&Wire>, prior: &Value) -> Value {
     };
     match (field.mode, api) {
         (Mode::Computed, Some(api)) => to_value(field.kind, api),
-        // The ID is the one thing the provider knows even when a response leaves it out.
+        // The state always contains the ID, even when a response leaves it out.
         (Mode::Computed, None) if field.name == "id" => prior.clone(),
         (Mode::Computed | Mode::OptionalComputed, None) => Value::Null,
         (Mode::Required, None) => prior.clone(),
@@ -195,21 +195,66 @@ mod tests {
     #[test]
     fn state_from_rule_keeps_equal_prior() {
         let cases = [
-            ("null prior stays null for blank", "description", Value::Null, Value::Null),
-            ("empty prior kept", "description", Value::string(""), Value::string("")),
-            ("empty list kept", "file_included_values", strings(&[]), strings(&[])),
-            ("unset list stays null", "file_included_values", Value::Null, Value::Null),
-            ("default flag stays null", "file_include_sub_directories", Value::Null, Value::Null),
+            (
+                "null prior stays null for blank",
+                "description",
+                Value::Null,
+                Value::Null,
+            ),
+            (
+                "empty prior kept",
+                "description",
+                Value::string(""),
+                Value::string(""),
+            ),
+            (
+                "empty list kept",
+                "file_included_values",
+                strings(&[]),
+                strings(&[]),
+            ),
+            (
+                "unset list stays null",
+                "file_included_values",
+                Value::Null,
+                Value::Null,
+            ),
+            (
+                "default flag stays null",
+                "file_include_sub_directories",
+                Value::Null,
+                Value::Null,
+            ),
             (
                 "explicit default flag kept",
                 "file_include_sub_directories",
                 Value::Bool(false),
                 Value::Bool(false),
             ),
-            ("choice case kept", "severity", Value::string("MEDIUM"), Value::string("MEDIUM")),
-            ("set list filled", "file_excluded_values", Value::Null, strings(&["*.tmp"])),
-            ("drift reported", "file_base_directory", Value::string("/var"), Value::string("/etc")),
-            ("other template null", "registry_key_root", Value::string("x"), Value::Null),
+            (
+                "choice case kept",
+                "severity",
+                Value::string("MEDIUM"),
+                Value::string("MEDIUM"),
+            ),
+            (
+                "set list filled",
+                "file_excluded_values",
+                Value::Null,
+                strings(&["*.tmp"]),
+            ),
+            (
+                "drift reported",
+                "file_base_directory",
+                Value::string("/var"),
+                Value::string("/etc"),
+            ),
+            (
+                "other template null",
+                "registry_key_root",
+                Value::string("x"),
+                Value::Null,
+            ),
             ("id from api", "id", Value::Null, Value::string("7")),
             (
                 "timestamp number",
@@ -236,7 +281,10 @@ mod tests {
         let state = state_from_rule(rule.clone(), &prior);
         assert_eq!(attr(&state, "custom_xml"), &Value::string("<a x='1'></a>"));
         let imported = state_from_rule(rule, &Value::Null);
-        assert_eq!(attr(&imported, "custom_xml"), &Value::string("<a x=\"1\"/>"));
+        assert_eq!(
+            attr(&imported, "custom_xml"),
+            &Value::string("<a x=\"1\"/>")
+        );
     }
 
     #[test]

@@ -1,13 +1,13 @@
 //! Checks and compares the rule-language XML of `custom_xml`.
 //!
-//! Users write the XML by hand and reformat it freely, so two documents count as equal when they
-//! differ only in whitespace between elements, line endings, attribute quoting or order, or in
-//! writing an empty element as `<a/>` instead of `<a></a>`.
+//! Users write the XML by hand and reformat it freely. So two documents count as equal when they
+//! differ only in whitespace between elements, line endings, attribute quoting or order. Writing
+//! an empty element as `<a/>` instead of `<a></a>` makes no difference either.
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
-/// Why a document is not well-formed XML, with the position of the offending markup.
+/// A well-formedness error, with the position of the offending markup.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}, column {column}: {reason}")]
 pub(crate) struct XmlError {
@@ -15,7 +15,7 @@ pub(crate) struct XmlError {
     pub(crate) line: usize,
     /// The 1-based column, counted in characters.
     pub(crate) column: usize,
-    /// What is wrong there.
+    /// The problem found at that position.
     pub(crate) reason: String,
 }
 
@@ -29,7 +29,7 @@ enum Token {
         attributes: Vec<(String, String)>,
     },
     End(String),
-    /// Text with surrounding whitespace removed; whitespace-only text produces no token.
+    /// Text with surrounding whitespace removed. Whitespace-only text produces no token.
     Text(String),
     CData(String),
     Comment(String),
@@ -69,7 +69,7 @@ fn tokenize(text: &str) -> Result<Vec<Token>, XmlError> {
     let mut seen_root = false;
 
     loop {
-        // Errors point at the start of the offending markup, where the reader stands now.
+        // Errors point at the start of the offending markup, which is the reader's position now.
         let position = reader.buffer_position();
         let event = reader
             .read_event()
@@ -152,7 +152,11 @@ fn tokenize(text: &str) -> Result<Vec<Token>, XmlError> {
         ));
     }
     if !seen_root {
-        return Err(locate(text, 0, "the document has no root element".to_string()));
+        return Err(locate(
+            text,
+            0,
+            "the document has no root element".to_string(),
+        ));
     }
     Ok(tokens)
 }
@@ -192,7 +196,9 @@ fn start_tag(
 
 /// Builds an error at the byte offset `position`, converted to a line and a column.
 fn locate(text: &str, position: u64, reason: String) -> XmlError {
-    let offset = usize::try_from(position).unwrap_or(usize::MAX).min(text.len());
+    let offset = usize::try_from(position)
+        .unwrap_or(usize::MAX)
+        .min(text.len());
     // The offset comes from the parser and may fall inside a multi-byte character, so it is
     // moved back to the nearest character boundary before slicing.
     let boundary = (0..=offset)
@@ -262,10 +268,16 @@ mod tests {
         let cases = [
             ("attribute value", RULE.replace("/etc", "/var")),
             ("element name", RULE.replace("exclude", "include")),
-            ("added attribute", RULE.replace("<include ", "<include x=\"1\" ")),
+            (
+                "added attribute",
+                RULE.replace("<include ", "<include x=\"1\" "),
+            ),
             (
                 "added text",
-                RULE.replace("<exclude key=\"secret.conf\"></exclude>", "<exclude key=\"secret.conf\">x</exclude>"),
+                RULE.replace(
+                    "<exclude key=\"secret.conf\"></exclude>",
+                    "<exclude key=\"secret.conf\">x</exclude>",
+                ),
             ),
             ("not xml", "<FileSet".to_string()),
         ];
@@ -287,7 +299,11 @@ mod tests {
         ];
         for (name, text, line, column) in cases {
             let error = check_well_formed(text).expect_err(name);
-            assert_eq!((error.line, error.column), (line, column), "case {name}: {error}");
+            assert_eq!(
+                (error.line, error.column),
+                (line, column),
+                "case {name}: {error}"
+            );
             assert!(!error.reason.is_empty(), "case {name}");
         }
     }
