@@ -544,6 +544,19 @@ fn errors_scenario(terraform: &Terraform) {
         "{version}: missing policy path\n{missing}"
     );
 
+    // Import of a missing policy or of an ID that is no number fails with the ID.
+    for (id, expected) in [
+        ("999", "Policy 999 does not exist"),
+        ("linux", "The import ID \"linux\" is not a policy ID"),
+    ] {
+        let import = workdir.run(&["import", "workload_policy_integrity_monitoring.missing", id]);
+        assert_eq!(import.code, 1, "{version}: import {id}\n{import}");
+        assert!(
+            flat(&import).contains(expected),
+            "{version}: import {id} message\n{import}"
+        );
+    }
+
     // A missing rule fails with the API's message at `rule_ids`, and changes nothing.
     workdir.write_config(MISSING_RULE_CONFIG);
     let missing_rule = workdir.apply_expect_error();
@@ -589,6 +602,7 @@ resource "workload_policy_integrity_monitoring" "base" {
 
 resource "workload_policy_integrity_monitoring" "linux" {
   policy_id = 2
+  state     = "inherited"
   rule_ids  = workload_policy_integrity_monitoring.base.module_status.status == "active" ? [2001, 2002] : [105]
 }
 "#;
@@ -613,11 +627,49 @@ fn unknown_rules_scenario(terraform: &Terraform) {
     workdir.apply();
     assert_eq!(own_im(emulator, 2)["ruleIDs"], json!([2001, 2002]));
     assert_eq!(
+        own_im(emulator, 2).get("state"),
+        None,
+        "{version}: inherited"
+    );
+    assert_eq!(
         own_im(emulator, 1)["ruleIDs"],
         json!([101, 103]),
         "{version}: unmanaged"
     );
+    let base = workdir.state_resource("workload_policy_integrity_monitoring.base");
+    assert_eq!(base["rule_ids"], Value::Null, "{version}: rules unmanaged");
+    assert_eq!(
+        base["recommended_to_assign_rule_ids"],
+        json!([104]),
+        "{version}: recommendations"
+    );
+    let linux = workdir.state_resource("workload_policy_integrity_monitoring.linux");
+    assert_eq!(linux["state"], "inherited", "{version}: inherited kept");
+    assert_eq!(
+        linux["module_status"]["status_message"], "On, 4 rules",
+        "{version}: status counts inherited rules"
+    );
+
+    // A refresh reads each policy with two calls and the plan is empty.
+    emulator.clear_requests();
     workdir.assert_plan_empty();
+    assert_eq!(
+        calls(&emulator.requests()),
+        [
+            "GET /api/policies/1",
+            "GET /api/policies/1/integritymonitoring/assignments",
+            "GET /api/policies/2",
+            "GET /api/policies/2/integritymonitoring/assignments",
+        ],
+        "{version}: read calls"
+    );
+    assert!(
+        emulator
+            .requests()
+            .iter()
+            .all(|request| request.query.as_deref() == Some("overrides=true")),
+        "{version}: reads use overrides=true"
+    );
 
     workdir.destroy();
     assert_eq!(

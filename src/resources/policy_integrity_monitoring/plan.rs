@@ -160,6 +160,9 @@ pub(super) fn plan(context: &ProviderContext, request: &PlanRequest<'_>) -> Plan
     if let Some(policy_id) = policy_id {
         // Two instances with the same configuration cannot be distinguished from one instance
         // planned twice, so only differing configurations count as a conflict.
+        // NOTE: destroy plans never reach this point, so a resource removed from the
+        // configuration and a new one on the same policy are not reported, and Terraform may
+        // run the old one's reset after the new one's create.
         let fingerprint = format!("{:?}", request.config);
         if context
             .claim_for_plan(&policy_key(policy_id), &fingerprint)

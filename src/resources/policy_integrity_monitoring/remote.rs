@@ -68,6 +68,8 @@ impl Writes {
                 })?;
                 // The assignments endpoint is the documented way to clear the list; whether a
                 // modify with an empty `ruleIDs` clears it is not documented.
+                // NOTE: that a modify's `ruleIDs` replaces the direct assignments, as the
+                // emulator does, is inferred; the API reference does not document it.
                 if ids.is_empty() {
                     writes.clear_rules = true;
                 } else {
@@ -503,6 +505,9 @@ pub(super) async fn delete(context: &ProviderContext, prior: &Value) -> Diagnost
 const NOT_FOUND_SUMMARY: &str = "Policy not found";
 
 /// Maps a failed write to a diagnostic, pointing at the attribute the API's message names.
+///
+/// NOTE: the API has no field in its error body, so the attribute is guessed from the message
+/// text: a setting's API name, else "rule" or "state" in a 400 response.
 fn write_error(policy_id: i64, error: &Error) -> Diagnostic {
     let message = error.to_string();
     let named_setting = SETTINGS
