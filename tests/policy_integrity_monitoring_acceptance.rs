@@ -311,7 +311,7 @@ fn lifecycle_scenario(terraform: &Terraform) {
     workdir.write_config(SHUFFLED_CONFIG);
     workdir.assert_plan_empty();
 
-    // Update state, rules and settings; the removed setting is reset on the server.
+    // Update state, rules and settings. The removed setting is reset on the server.
     emulator.clear_requests();
     workdir.write_config(UPDATE_CONFIG);
     workdir.apply();
