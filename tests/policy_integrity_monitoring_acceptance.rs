@@ -311,7 +311,7 @@ fn lifecycle_scenario(terraform: &Terraform) {
     workdir.write_config(SHUFFLED_CONFIG);
     workdir.assert_plan_empty();
 
-    // Update state, rules and settings; the removed setting is reset on the server.
+    // Update state, rules and settings. The removed setting is reset on the server.
     emulator.clear_requests();
     workdir.write_config(UPDATE_CONFIG);
     workdir.apply();
@@ -693,4 +693,79 @@ fn unknown_rules_scenario(terraform: &Terraform) {
 #[test]
 fn unknown_rule_ids_assigned_on_apply() {
     for_each_terraform(unknown_rules_scenario);
+}
+
+/// Rules created by `workload_im_rule` and assigned to a policy in the same apply.
+const NEW_RULES_CONFIG: &str = r#"
+resource "workload_im_rule" "passwd" {
+  name                 = "Watch /etc/passwd"
+  template             = "file"
+  file_base_directory  = "/etc"
+  file_included_values = ["passwd"]
+}
+
+resource "workload_im_rule" "hosts" {
+  name                 = "Watch /etc/hosts"
+  template             = "file"
+  file_base_directory  = "/etc"
+  file_included_values = ["hosts"]
+}
+
+resource "workload_policy_integrity_monitoring" "linux" {
+  policy_id       = 2
+  state           = "real-time"
+  rule_ids        = [workload_im_rule.passwd.id, workload_im_rule.hosts.id, 105]
+  cpu_usage_level = "medium"
+}
+"#;
+
+fn new_rules_scenario(terraform: &Terraform) {
+    let fixture = Fixture::new(terraform);
+    let emulator = &fixture.emulator;
+    let workdir = &fixture.workdir;
+    let version = fixture.version();
+    let seeded_linux = policy(emulator, 2);
+    let seeded_rules = emulator.rule_ids();
+
+    workdir.write_config(NEW_RULES_CONFIG);
+    workdir.apply();
+    let created: Vec<i64> = emulator
+        .rule_ids()
+        .into_iter()
+        .filter(|id| !seeded_rules.contains(id))
+        .collect();
+    assert_eq!(created.len(), 2, "{version}: two rules created");
+    let mut expected: Vec<i64> = created.iter().copied().chain([105]).collect();
+    expected.sort_unstable();
+    assert_eq!(
+        own_im(emulator, 2)["ruleIDs"],
+        json!(expected),
+        "{version}: new rules assigned in the same apply"
+    );
+    assert_eq!(
+        own_im(emulator, 2)["state"],
+        "real-time",
+        "{version}: state"
+    );
+    fixture.assert_non_im_unchanged("new rules");
+    workdir.assert_plan_empty();
+
+    // Destroy resets the policy before the rules it uses are deleted.
+    workdir.destroy();
+    assert_eq!(
+        emulator.rule_ids(),
+        seeded_rules,
+        "{version}: rules deleted"
+    );
+    assert_eq!(
+        policy(emulator, 2),
+        seeded_linux,
+        "{version}: policy 2 reset"
+    );
+    fixture.assert_non_im_unchanged("new rules destroyed");
+}
+
+#[test]
+fn new_rules_assigned_in_one_apply() {
+    for_each_terraform(new_rules_scenario);
 }

@@ -5,16 +5,24 @@
 //! `integrityMonitoringSetting*` keys it manages and the policy's IM rule assignments. Every
 //! other module and setting of the policy stays as it is.
 //!
-//! API calls per operation (S = number of settings involved):
+//! API calls per operation, where S is the number of settings involved:
 //!
-//! | Operation | Calls |
-//! | --- | --- |
-//! | create | `POST /policies/{id}` with the state, non-empty `ruleIDs` and settings (or `GET /policies/{id}` when none is set), `PUT .../integritymonitoring/assignments` only for `rule_ids = []`, then `GET .../assignments` for the recommendations unless the `PUT` returned them: 2 calls |
-//! | read | `GET /policies/{id}?overrides=true` and `GET .../assignments?overrides=true`: 2 calls |
-//! | update | one `DELETE /policies/{id}/settings/{name}` per removed setting, `PUT .../assignments` only when `rule_ids` becomes `[]`, one `POST /policies/{id}` for everything else, and a `GET /policies/{id}` only when the module status may change and no `POST` was sent: S removed + 0 to 2 calls |
-//! | delete, `reset_on_destroy = true` | one `DELETE .../settings/{name}` per managed setting, `PUT .../assignments` with `[]` when `rule_ids` is managed, `POST /policies/{id}` with `state = inherited` when `state` is managed: S + 0 to 2 calls |
-//! | delete, `reset_on_destroy = false` | none |
-//! | import | `GET /policies/{id}?overrides=true`, then Terraform's read: 3 calls |
+//! - create: 2 calls. One `POST /policies/{id}` with the state, non-empty `ruleIDs` and the
+//!   settings (a `GET /policies/{id}` instead when none is set), plus
+//!   `GET .../integritymonitoring/assignments` for the recommendations. For `rule_ids = []` a
+//!   `PUT .../assignments` clears the list and returns the recommendations in place of the
+//!   `GET`.
+//! - read: 2 calls, `GET /policies/{id}?overrides=true` and
+//!   `GET .../assignments?overrides=true`.
+//! - update: S + 0 to 2 calls. One `DELETE /policies/{id}/settings/{name}` per removed setting,
+//!   a `PUT .../assignments` only when `rule_ids` becomes `[]`, one `POST /policies/{id}` for
+//!   everything else, and a `GET /policies/{id}` only when the module status may change and no
+//!   `POST` was sent. Changing only `reset_on_destroy` sends nothing.
+//! - delete with `reset_on_destroy = true`: S + 0 to 2 calls. One `DELETE .../settings/{name}`
+//!   per managed setting, a `PUT .../assignments` with `[]` when `rule_ids` is managed, and a
+//!   `POST /policies/{id}` with `inherited` when `state` is managed.
+//! - delete with `reset_on_destroy = false`: no call.
+//! - import: 1 call, `GET /policies/{id}?overrides=true`, then Terraform's read (2 calls).
 //!
 //! Two resources on one policy are reported at plan time when their policy IDs are known then,
 //! and writes to one policy are serialised within the provider process.
@@ -56,7 +64,7 @@ pub(crate) fn schema() -> Schema {
             Type::String,
             Mode::Optional,
             "The Integrity Monitoring state the policy sets itself: `on`, `off`, `real-time` or \
-             `inherited` (follow the parent policy). Unmanaged while null; removing it from the \
+             `inherited` (follow the parent policy). Unmanaged while null. Removing it from the \
              configuration sets the state to `inherited`. An imported policy that sets no state \
              of its own has a null `state`.",
         ),

@@ -63,13 +63,13 @@ impl Writes {
                 let ids = rule_ids(elements).ok_or_else(|| {
                     Diagnostic::provider_bug(
                         "Invalid planned rule IDs",
-                        "`rule_ids` holds a value that is not a known whole number at apply time.",
+                        "`rule_ids` contains a value that is not a known whole number.",
                     )
                 })?;
-                // The assignments endpoint is the documented way to clear the list; whether a
-                // modify with an empty `ruleIDs` clears it is not documented.
-                // NOTE: that a modify's `ruleIDs` replaces the direct assignments, as the
-                // emulator does, is inferred; the API reference does not document it.
+                // The assignments endpoint is the documented way to clear the list, while a
+                // modify with an empty `ruleIDs` has no documented effect.
+                // NOTE: a modify's `ruleIDs` is assumed to replace the direct assignments, as
+                // the emulator does, because the API reference does not say.
                 if ids.is_empty() {
                     writes.clear_rules = true;
                 } else {

@@ -38,25 +38,25 @@ pub(super) const SETTINGS: &[Setting] = &[
         api_name: "integrityMonitoringSettingAutoApplyRecommendationsEnabled",
         kind: SettingKind::YesNo,
         description: "Whether recommendation scans assign and unassign recommended Integrity \
-                      Monitoring rules by themselves (`integrityMonitoringSettingAutoApplyRecommendationsEnabled`, \
-                      `Yes` or `No`). Unmanaged while null; removing it resets the setting to \
-                      inherited.",
+                      Monitoring rules by themselves \
+                      (`integrityMonitoringSettingAutoApplyRecommendationsEnabled`, `Yes` or \
+                      `No`). Unmanaged while null. Removing it resets the setting to inherited.",
     },
     Setting {
         attribute: "realtime_enabled",
         api_name: "integrityMonitoringSettingRealtimeEnabled",
         kind: SettingKind::TrueFalse,
         description: "Whether real-time monitoring is enabled \
-                      (`integrityMonitoringSettingRealtimeEnabled`). Unmanaged while null; \
-                      removing it resets the setting to inherited.",
+                      (`integrityMonitoringSettingRealtimeEnabled`). Unmanaged while null. \
+                      Removing it resets the setting to inherited.",
     },
     Setting {
         attribute: "cpu_usage_level",
         api_name: "integrityMonitoringSettingCpuUsageLevel",
         kind: SettingKind::Level,
         description: "CPU usage level of Integrity Monitoring scans: `low`, `medium` or `high` \
-                      (`integrityMonitoringSettingCpuUsageLevel`). Unmanaged while null; \
-                      removing it resets the setting to inherited.",
+                      (`integrityMonitoringSettingCpuUsageLevel`). Unmanaged while null. \
+                      Removing it resets the setting to inherited.",
     },
     Setting {
         attribute: "content_hash_algorithm",
@@ -64,7 +64,7 @@ pub(super) const SETTINGS: &[Setting] = &[
         kind: SettingKind::Text,
         description: "Hash algorithms used for content, such as `sha256` or `sha1,sha256` \
                       (`integrityMonitoringSettingContentHashAlgorithm`). Compared without \
-                      regard to case. Unmanaged while null; removing it resets the setting to \
+                      regard to case. Unmanaged while null. Removing it resets the setting to \
                       inherited.",
     },
     Setting {
@@ -74,7 +74,7 @@ pub(super) const SETTINGS: &[Setting] = &[
         description: "Which component protects a computer in combined mode, such as \
                       `Agent preferred` or `Appliance preferred` \
                       (`integrityMonitoringSettingCombinedModeProtectionSource`). Compared \
-                      without regard to case. Unmanaged while null; removing it resets the \
+                      without regard to case. Unmanaged while null. Removing it resets the \
                       setting to inherited.",
     },
     Setting {
@@ -82,24 +82,24 @@ pub(super) const SETTINGS: &[Setting] = &[
         api_name: "integrityMonitoringSettingScanCacheConfigId",
         kind: SettingKind::Integer,
         description: "ID of the scan cache configuration \
-                      (`integrityMonitoringSettingScanCacheConfigId`). Unmanaged while null; \
-                      removing it resets the setting to inherited.",
+                      (`integrityMonitoringSettingScanCacheConfigId`). Unmanaged while null. \
+                      Removing it resets the setting to inherited.",
     },
     Setting {
         attribute: "syslog_config_id",
         api_name: "integrityMonitoringSettingSyslogConfigId",
         kind: SettingKind::Integer,
         description: "ID of the syslog configuration for Integrity Monitoring events, `0` for \
-                      none (`integrityMonitoringSettingSyslogConfigId`). Unmanaged while null; \
-                      removing it resets the setting to inherited.",
+                      none (`integrityMonitoringSettingSyslogConfigId`). Unmanaged while null. \
+                      Removing it resets the setting to inherited.",
     },
     Setting {
         attribute: "virtual_appliance_scan_cache_entries_max",
         api_name: "integrityMonitoringSettingVirtualApplianceOptimizationScanCacheEntriesMax",
         kind: SettingKind::Integer,
-        description: "Maximum number of scan cache entries on a virtual appliance \
-                      (`integrityMonitoringSettingVirtualApplianceOptimizationScanCacheEntriesMax`). \
-                      Unmanaged while null; removing it resets the setting to inherited.",
+        description: "Maximum number of scan cache entries on a virtual appliance (`integrity\
+                      MonitoringSettingVirtualApplianceOptimizationScanCacheEntriesMax`). \
+                      Unmanaged while null. Removing it resets the setting to inherited.",
     },
 ];
 
