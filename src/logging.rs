@@ -208,11 +208,21 @@ mod tests {
     fn level_from_env_cases() {
         let cases = [
             ("unset", None, None, LevelFilter::WARN),
-            ("provider wins", Some("DEBUG"), Some("ERROR"), LevelFilter::DEBUG),
+            (
+                "provider wins",
+                Some("DEBUG"),
+                Some("ERROR"),
+                LevelFilter::DEBUG,
+            ),
             ("tf_log only", None, Some("info"), LevelFilter::INFO),
             ("json means trace", None, Some("JSON"), LevelFilter::TRACE),
             ("off", Some("off"), None, LevelFilter::OFF),
-            ("unknown means trace", None, Some("chatty"), LevelFilter::TRACE),
+            (
+                "unknown means trace",
+                None,
+                Some("chatty"),
+                LevelFilter::TRACE,
+            ),
         ];
         for (name, provider, general, expected) in cases {
             let get = |key: &str| match key {
@@ -234,8 +244,8 @@ mod tests {
             let _entered = span.enter();
             tracing::info!(status = 200u64, "request done");
         });
-        let text = String::from_utf8(buffer.0.lock().expect("buffer lock").clone())
-            .expect("utf-8 output");
+        let text =
+            String::from_utf8(buffer.0.lock().expect("buffer lock").clone()).expect("utf-8 output");
         let line: Json = serde_json::from_str(text.trim()).expect("one JSON line");
         assert_eq!(line["@level"], "info");
         assert_eq!(line["@message"], "request done");

@@ -38,14 +38,18 @@ fn main() -> ExitCode {
     let debug = args.first().is_some_and(|a| a == "--debug");
 
     if !debug
-        && std::env::var(server::MAGIC_COOKIE_KEY).ok().as_deref() != Some(server::MAGIC_COOKIE_VALUE)
+        && std::env::var(server::MAGIC_COOKIE_KEY).ok().as_deref()
+            != Some(server::MAGIC_COOKIE_VALUE)
     {
         eprintln!("{USAGE}");
         return ExitCode::FAILURE;
     }
 
     terraform_provider_workload::logging::init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("error: starting the async runtime failed: {err}");
@@ -56,8 +60,10 @@ fn main() -> ExitCode {
         if debug {
             server::serve_debug(std::env::temp_dir()).await
         } else {
-            server::serve_plugin(PluginEnvironment::from_env(&|name| std::env::var(name).ok()))
-                .await
+            server::serve_plugin(PluginEnvironment::from_env(&|name| {
+                std::env::var(name).ok()
+            }))
+            .await
         }
     });
     // Background tasks (the accept loop, idle connections) must not delay

@@ -220,7 +220,12 @@ pub enum Resolved {
 /// reported.
 pub fn validate_provider_config(config: &Value) -> Diagnostics {
     let mut diagnostics = Diagnostics::new();
-    let known_string = |name: &str| config.attr(name).and_then(Value::as_str).map(str::to_string);
+    let known_string = |name: &str| {
+        config
+            .attr(name)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
     if known_string("endpoint").is_some() && known_string("region").is_some() {
         diagnostics.push(
             Diagnostic::error(
@@ -233,7 +238,8 @@ pub fn validate_provider_config(config: &Value) -> Diagnostics {
     }
     if let Some(endpoint) = known_string("endpoint") {
         if let Err(detail) = check_endpoint(&endpoint) {
-            diagnostics.push(Diagnostic::error("Invalid endpoint", detail).at_attribute("endpoint"));
+            diagnostics
+                .push(Diagnostic::error("Invalid endpoint", detail).at_attribute("endpoint"));
         }
     }
     if let Some(header) = known_string("api_key_header") {
@@ -253,7 +259,8 @@ pub fn validate_provider_config(config: &Value) -> Diagnostics {
     if let Some(timeout) = known_string("request_timeout") {
         if let Err(detail) = parse_duration(&timeout) {
             diagnostics.push(
-                Diagnostic::error("Invalid request_timeout", detail).at_attribute("request_timeout"),
+                Diagnostic::error("Invalid request_timeout", detail)
+                    .at_attribute("request_timeout"),
             );
         }
     }
@@ -466,7 +473,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         total += Duration::from_secs_f64(amount * seconds_per_unit);
     }
     if total.is_zero() {
-        return Err(format!("{text:?} is zero; use a positive duration such as \"60s\"."));
+        return Err(format!(
+            "{text:?} is zero; use a positive duration such as \"60s\"."
+        ));
     }
     Ok(total)
 }
@@ -479,7 +488,11 @@ mod tests {
     fn parse_duration_cases() {
         let cases = [
             ("seconds", "60s", Some(Duration::from_secs(60))),
-            ("minutes and seconds", "1m30s", Some(Duration::from_secs(90))),
+            (
+                "minutes and seconds",
+                "1m30s",
+                Some(Duration::from_secs(90)),
+            ),
             ("milliseconds", "500ms", Some(Duration::from_millis(500))),
             ("hours", "2h", Some(Duration::from_secs(7200))),
             ("no unit", "60", None),
@@ -495,10 +508,18 @@ mod tests {
     #[test]
     fn cloud_one_hosts_are_recognised() {
         let cases = [
-            ("region host", "https://workload.us-1.cloudone.trendmicro.com/api", true),
+            (
+                "region host",
+                "https://workload.us-1.cloudone.trendmicro.com/api",
+                true,
+            ),
             ("legacy host", "https://cloudone.trendmicro.com/api", true),
             ("manager", "https://dsm.example.com:4119/api", false),
-            ("lookalike", "https://cloudone.trendmicro.com.example.com/api", false),
+            (
+                "lookalike",
+                "https://cloudone.trendmicro.com.example.com/api",
+                false,
+            ),
         ];
         for (name, url, expected) in cases {
             assert_eq!(is_cloud_one(url), expected, "case {name}");

@@ -30,13 +30,19 @@ fn client_identity() -> ClientIdentity {
     let key_pair = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).expect("P-521 key");
     let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
     params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    params.distinguished_name.push(rcgen::DnType::OrganizationName, "HashiCorp");
-    params.distinguished_name.push(rcgen::DnType::CommonName, "localhost");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::OrganizationName, "HashiCorp");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "localhost");
     params.extended_key_usages = vec![
         rcgen::ExtendedKeyUsagePurpose::ClientAuth,
         rcgen::ExtendedKeyUsagePurpose::ServerAuth,
     ];
-    let certificate = params.self_signed(&key_pair).expect("self-signed certificate");
+    let certificate = params
+        .self_signed(&key_pair)
+        .expect("self-signed certificate");
     ClientIdentity {
         pem: certificate.pem(),
         der: certificate.der().clone(),
@@ -82,7 +88,10 @@ fn start_plugin(client_pem: &str) -> Plugin {
     assert_eq!(fields[1], "6", "app protocol in {line:?}");
     assert_eq!(fields[2], "unix", "network in {line:?}");
     assert_eq!(fields[4], "grpc", "protocol in {line:?}");
-    assert!(!fields[5].ends_with('='), "certificate must not be padded: {line:?}");
+    assert!(
+        !fields[5].ends_with('='),
+        "certificate must not be padded: {line:?}"
+    );
     let der = base64::engine::general_purpose::STANDARD_NO_PAD
         .decode(fields[5])
         .expect("certificate is unpadded standard base64");
@@ -110,7 +119,9 @@ impl ServerCertVerifier for PinnedServer {
         if end_entity.as_ref() == self.0.as_ref() {
             Ok(ServerCertVerified::assertion())
         } else {
-            Err(rustls::Error::General("unexpected server certificate".into()))
+            Err(rustls::Error::General(
+                "unexpected server certificate".into(),
+            ))
         }
     }
 
@@ -120,7 +131,12 @@ impl ServerCertVerifier for PinnedServer {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.1.signature_verification_algorithms)
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.1.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -129,7 +145,12 @@ impl ServerCertVerifier for PinnedServer {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.1.signature_verification_algorithms)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.1.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -137,7 +158,10 @@ impl ServerCertVerifier for PinnedServer {
     }
 }
 
-async fn connect(plugin: &Plugin, identity: Option<&ClientIdentity>) -> Result<Channel, tonic::transport::Error> {
+async fn connect(
+    plugin: &Plugin,
+    identity: Option<&ClientIdentity>,
+) -> Result<Channel, tonic::transport::Error> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
@@ -178,7 +202,9 @@ async fn connect(plugin: &Plugin, identity: Option<&ClientIdentity>) -> Result<C
 async fn mtls_client_gets_schema_and_health() {
     let identity = client_identity();
     let plugin = start_plugin(&identity.pem);
-    let channel = connect(&plugin, Some(&identity)).await.expect("mTLS connection");
+    let channel = connect(&plugin, Some(&identity))
+        .await
+        .expect("mTLS connection");
 
     let mut provider = tfplugin6::provider_client::ProviderClient::new(channel.clone());
     let schema = provider
@@ -198,7 +224,10 @@ async fn mtls_client_gets_schema_and_health() {
         .await
         .expect("health check")
         .into_inner();
-    assert_eq!(status.status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32);
+    assert_eq!(
+        status.status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
 }
 
 #[tokio::test]
@@ -209,7 +238,11 @@ async fn client_without_certificate_is_refused() {
         Err(_) => None,
         Ok(channel) => {
             let mut provider = tfplugin6::provider_client::ProviderClient::new(channel);
-            Some(provider.get_provider_schema(tfplugin6::get_provider_schema::Request {}).await)
+            Some(
+                provider
+                    .get_provider_schema(tfplugin6::get_provider_schema::Request {})
+                    .await,
+            )
         }
     };
     assert!(
@@ -227,7 +260,11 @@ async fn client_with_other_certificate_is_refused() {
         Err(_) => None,
         Ok(channel) => {
             let mut provider = tfplugin6::provider_client::ProviderClient::new(channel);
-            Some(provider.get_provider_schema(tfplugin6::get_provider_schema::Request {}).await)
+            Some(
+                provider
+                    .get_provider_schema(tfplugin6::get_provider_schema::Request {})
+                    .await,
+            )
         }
     };
     assert!(
@@ -240,11 +277,16 @@ async fn client_with_other_certificate_is_refused() {
 async fn shutdown_exits_promptly_and_removes_socket() {
     let identity = client_identity();
     let mut plugin = start_plugin(&identity.pem);
-    let channel = connect(&plugin, Some(&identity)).await.expect("mTLS connection");
+    let channel = connect(&plugin, Some(&identity))
+        .await
+        .expect("mTLS connection");
     let mut controller = plugin::grpc_controller_client::GrpcControllerClient::new(channel);
 
     let started = Instant::now();
-    controller.shutdown(plugin::Empty {}).await.expect("Shutdown");
+    controller
+        .shutdown(plugin::Empty {})
+        .await
+        .expect("Shutdown");
     drop(controller);
     let status = loop {
         if let Some(status) = plugin.child.try_wait().expect("wait") {
@@ -282,7 +324,10 @@ fn sigint_is_ignored() {
 
 #[test]
 fn wrong_cookie_exits_with_message() {
-    let cases = [("missing cookie", None), ("wrong cookie", Some("not-the-cookie"))];
+    let cases = [
+        ("missing cookie", None),
+        ("wrong cookie", Some("not-the-cookie")),
+    ];
     for (name, cookie) in cases {
         let mut command = Command::new(PROVIDER);
         command.env_remove(MAGIC_COOKIE_KEY);

@@ -53,7 +53,10 @@ impl plugin::grpc_broker_server::GrpcBroker for Broker {
         let mut inbound = request.into_inner();
         let outbound = async_stream_drain(async move {
             while let Ok(Some(info)) = inbound.message().await {
-                tracing::debug!(service_id = info.service_id, "ignoring broker connection info");
+                tracing::debug!(
+                    service_id = info.service_id,
+                    "ignoring broker connection info"
+                );
             }
         });
         Ok(Response::new(outbound))

@@ -15,7 +15,11 @@ use super::proto::tfplugin6 as wire;
 /// # Errors
 ///
 /// Returns an error diagnostic when the bytes do not decode as `ty`.
-pub fn decode(dynamic: Option<&wire::DynamicValue>, ty: &Type, what: &str) -> Result<Value, Diagnostic> {
+pub fn decode(
+    dynamic: Option<&wire::DynamicValue>,
+    ty: &Type,
+    what: &str,
+) -> Result<Value, Diagnostic> {
     let Some(dynamic) = dynamic else {
         return Ok(Value::Null);
     };

@@ -96,7 +96,10 @@ fn bind_unix(dir: &Path) -> std::io::Result<(UnixListener, PathBuf)> {
     // socket of another process has the same name.
     let mut last_error = None;
     for _ in 0..8 {
-        let path = dir.join(format!("plugin{}", fastrand::u64(100_000_000..1_000_000_000)));
+        let path = dir.join(format!(
+            "plugin{}",
+            fastrand::u64(100_000_000..1_000_000_000)
+        ));
         match UnixListener::bind(&path) {
             Ok(listener) => {
                 restrict_socket_group(&path)?;

@@ -209,11 +209,13 @@ pub async fn serve_debug(socket_dir: PathBuf) -> Result<(), ServeError> {
 }
 
 async fn run_grpc(
-    incoming: tokio_stream::wrappers::ReceiverStream<Result<listen::PluginConnection, std::io::Error>>,
+    incoming: tokio_stream::wrappers::ReceiverStream<
+        Result<listen::PluginConnection, std::io::Error>,
+    >,
     shutdown: CancellationToken,
 ) -> Result<(), ServeError> {
     let provider = rpc::ProviderService::new(crate::resources::registry());
-    let (health_reporter, health_service) = tonic_health::server::health_reporter();
+    let (mut health_reporter, health_service) = tonic_health::server::health_reporter();
     health_reporter
         .set_service_status("plugin", tonic_health::ServingStatus::Serving)
         .await;
@@ -227,7 +229,9 @@ async fn run_grpc(
         .add_service(GrpcControllerServer::new(controller::Controller::new(
             shutdown.clone(),
         )))
-        .add_service(GrpcStdioServer::new(controller::Stdio::new(shutdown.clone())))
+        .add_service(GrpcStdioServer::new(controller::Stdio::new(
+            shutdown.clone(),
+        )))
         .add_service(GrpcBrokerServer::new(controller::Broker))
         .add_service(health_service)
         .serve_with_incoming_shutdown(incoming, shutdown.clone().cancelled_owned());

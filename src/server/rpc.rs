@@ -42,7 +42,12 @@ impl ProviderService {
 
     fn span(&self, rpc: &'static str, resource_type: &str) -> tracing::Span {
         let request_id = self.request_counter.fetch_add(1, Ordering::Relaxed) + 1;
-        tracing::debug_span!("rpc", tf_rpc = rpc, tf_req_id = request_id, tf_resource_type = resource_type)
+        tracing::debug_span!(
+            "rpc",
+            tf_rpc = rpc,
+            tf_req_id = request_id,
+            tf_resource_type = resource_type
+        )
     }
 
     fn resource(&self, type_name: &str) -> Result<&Arc<dyn Resource>, Diagnostic> {
@@ -74,7 +79,14 @@ async fn cancellable<T>(
     }
 }
 
-fn finish<T>(rpc: &str, started: Instant, diagnostics: &[wire::Diagnostic], response: T) -> Result<Response<T>, Status> {
+// The return type is the one tonic's generated trait requires of every RPC.
+#[allow(clippy::result_large_err)]
+fn finish<T>(
+    rpc: &str,
+    started: Instant,
+    diagnostics: &[wire::Diagnostic],
+    response: T,
+) -> Result<Response<T>, Status> {
     let errors = diagnostics
         .iter()
         .filter(|d| d.severity == wire::diagnostic::Severity::Error as i32)
@@ -156,10 +168,11 @@ impl Provider for ProviderService {
         let _entered = span.enter();
         let request = request.into_inner();
         let ty = provider::provider_schema().value_type();
-        let diagnostics = match convert::decode(request.config.as_ref(), &ty, "provider configuration") {
-            Ok(config) => provider::validate_provider_config(&config),
-            Err(diagnostic) => diagnostic.into(),
-        };
+        let diagnostics =
+            match convert::decode(request.config.as_ref(), &ty, "provider configuration") {
+                Ok(config) => provider::validate_provider_config(&config),
+                Err(diagnostic) => diagnostic.into(),
+            };
         let diagnostics = convert::diagnostics(diagnostics);
         finish(
             "ValidateProviderConfig",
@@ -203,9 +216,11 @@ impl Provider for ProviderService {
         request: Request<wire::validate_data_resource_config::Request>,
     ) -> Result<Response<wire::validate_data_resource_config::Response>, Status> {
         let request = request.into_inner();
-        Ok(Response::new(wire::validate_data_resource_config::Response {
-            diagnostics: unsupported("data source", &request.type_name),
-        }))
+        Ok(Response::new(
+            wire::validate_data_resource_config::Response {
+                diagnostics: unsupported("data source", &request.type_name),
+            },
+        ))
     }
 
     /// Called for every resource instance in state before each plan or refresh.
@@ -248,7 +263,12 @@ impl Provider for ProviderService {
             Ok(state) => response.upgraded_state = Some(state),
             Err(diagnostics) => response.diagnostics = convert::diagnostics(diagnostics),
         }
-        finish("UpgradeResourceState", started, &response.diagnostics.clone(), response)
+        finish(
+            "UpgradeResourceState",
+            started,
+            &response.diagnostics.clone(),
+            response,
+        )
     }
 
     /// Resource identities are not offered; an empty map says so.
@@ -256,7 +276,9 @@ impl Provider for ProviderService {
         &self,
         _request: Request<wire::get_resource_identity_schemas::Request>,
     ) -> Result<Response<wire::get_resource_identity_schemas::Response>, Status> {
-        Ok(Response::new(wire::get_resource_identity_schemas::Response::default()))
+        Ok(Response::new(
+            wire::get_resource_identity_schemas::Response::default(),
+        ))
     }
 
     /// Never called, because no identity is ever returned.
@@ -264,7 +286,9 @@ impl Provider for ProviderService {
         &self,
         _request: Request<wire::upgrade_resource_identity::Request>,
     ) -> Result<Response<wire::upgrade_resource_identity::Response>, Status> {
-        Err(Status::unimplemented("this provider does not use resource identities"))
+        Err(Status::unimplemented(
+            "this provider does not use resource identities",
+        ))
     }
 
     /// Called once per provider process in plan, apply and import walks.
@@ -277,10 +301,11 @@ impl Provider for ProviderService {
         let _entered = span.enter();
         let request = request.into_inner();
         let ty = provider::provider_schema().value_type();
-        let diagnostics = match convert::decode(request.config.as_ref(), &ty, "provider configuration") {
-            Ok(config) => self.context.configure(&config, &request.terraform_version),
-            Err(diagnostic) => diagnostic.into(),
-        };
+        let diagnostics =
+            match convert::decode(request.config.as_ref(), &ty, "provider configuration") {
+                Ok(config) => self.context.configure(&config, &request.terraform_version),
+                Err(diagnostic) => diagnostic.into(),
+            };
         let diagnostics = convert::diagnostics(diagnostics);
         finish(
             "ConfigureProvider",
@@ -357,7 +382,8 @@ impl Provider for ProviderService {
             let resource = self.resource(&request.type_name)?;
             let ty = resource.schema().value_type();
             let prior = convert::decode(request.prior_state.as_ref(), &ty, "prior state")?;
-            let proposed = convert::decode(request.proposed_new_state.as_ref(), &ty, "proposed state")?;
+            let proposed =
+                convert::decode(request.proposed_new_state.as_ref(), &ty, "proposed state")?;
             let config = convert::decode(request.config.as_ref(), &ty, "configuration")?;
             if proposed.is_null() {
                 // A destroy: the planned state is null, as the protocol requires.
@@ -394,7 +420,12 @@ impl Provider for ProviderService {
             }
             Err(diagnostics) => response.diagnostics = convert::diagnostics(diagnostics),
         }
-        finish("PlanResourceChange", started, &response.diagnostics.clone(), response)
+        finish(
+            "PlanResourceChange",
+            started,
+            &response.diagnostics.clone(),
+            response,
+        )
     }
 
     /// Creates, updates or deletes the remote object.
@@ -416,9 +447,18 @@ impl Provider for ProviderService {
             let planned = convert::decode(request.planned_state.as_ref(), &ty, "planned state")?;
             let config = convert::decode(request.config.as_ref(), &ty, "configuration")?;
             let (new_state, diagnostics) = if planned.is_null() {
-                let diagnostics = cancellable(&self.context, resource.delete(&self.context, &prior), Diagnostics::from).await;
+                let diagnostics = cancellable(
+                    &self.context,
+                    resource.delete(&self.context, &prior),
+                    Diagnostics::from,
+                )
+                .await;
                 // A failed delete keeps the prior state, so the object stays tracked.
-                let state = if diagnostics.has_errors() { prior } else { Value::Null };
+                let state = if diagnostics.has_errors() {
+                    prior
+                } else {
+                    Value::Null
+                };
                 (state, diagnostics)
             } else {
                 let apply = ApplyRequest {
@@ -426,15 +466,25 @@ impl Provider for ProviderService {
                     planned: &planned,
                     config: &config,
                 };
-                let fallback = if prior.is_null() { Value::Null } else { prior.clone() };
+                let fallback = if prior.is_null() {
+                    Value::Null
+                } else {
+                    prior.clone()
+                };
                 let outcome = if prior.is_null() {
                     cancellable(&self.context, resource.create(&self.context, apply), |d| {
-                        crate::resources::ApplyOutcome { new_state: fallback.clone(), diagnostics: d.into() }
+                        crate::resources::ApplyOutcome {
+                            new_state: fallback.clone(),
+                            diagnostics: d.into(),
+                        }
                     })
                     .await
                 } else {
                     cancellable(&self.context, resource.update(&self.context, apply), |d| {
-                        crate::resources::ApplyOutcome { new_state: fallback.clone(), diagnostics: d.into() }
+                        crate::resources::ApplyOutcome {
+                            new_state: fallback.clone(),
+                            diagnostics: d.into(),
+                        }
                     })
                     .await
                 };
@@ -461,7 +511,12 @@ impl Provider for ProviderService {
                 response.diagnostics = convert::diagnostics(diagnostics);
             }
         }
-        finish("ApplyResourceChange", started, &response.diagnostics.clone(), response)
+        finish(
+            "ApplyResourceChange",
+            started,
+            &response.diagnostics.clone(),
+            response,
+        )
     }
 
     /// `terraform import` and `import` blocks.
@@ -476,9 +531,14 @@ impl Provider for ProviderService {
         let result = async {
             let resource = self.resource(&request.type_name)?;
             let ty = resource.schema().value_type();
-            let outcome = cancellable(&self.context, resource.import(&self.context, &request.id), |d| {
-                crate::resources::ReadOutcome { state: Value::Null, diagnostics: d.into() }
-            })
+            let outcome = cancellable(
+                &self.context,
+                resource.import(&self.context, &request.id),
+                |d| crate::resources::ReadOutcome {
+                    state: Value::Null,
+                    diagnostics: d.into(),
+                },
+            )
             .await;
             let mut diagnostics = outcome.diagnostics;
             if outcome.state.is_null() || diagnostics.has_errors() {
@@ -496,14 +556,21 @@ impl Provider for ProviderService {
         .await;
         let (state, diagnostics) = result.unwrap_or_else(|diagnostics| (None, diagnostics));
         if let Some(state) = state {
-            response.imported_resources.push(wire::import_resource_state::ImportedResource {
-                type_name: request.type_name.clone(),
-                state: Some(state),
-                ..Default::default()
-            });
+            response
+                .imported_resources
+                .push(wire::import_resource_state::ImportedResource {
+                    type_name: request.type_name.clone(),
+                    state: Some(state),
+                    ..Default::default()
+                });
         }
         response.diagnostics = convert::diagnostics(diagnostics);
-        finish("ImportResourceState", started, &response.diagnostics.clone(), response)
+        finish(
+            "ImportResourceState",
+            started,
+            &response.diagnostics.clone(),
+            response,
+        )
     }
 
     /// Moving state in from other resource types is not offered.
@@ -543,7 +610,9 @@ impl Provider for ProviderService {
         &self,
         _request: Request<wire::generate_resource_config::Request>,
     ) -> Result<Response<wire::generate_resource_config::Response>, Status> {
-        Err(Status::unimplemented("this provider does not generate configuration"))
+        Err(Status::unimplemented(
+            "this provider does not generate configuration",
+        ))
     }
 
     /// This provider has no ephemeral resources.
@@ -552,9 +621,11 @@ impl Provider for ProviderService {
         request: Request<wire::validate_ephemeral_resource_config::Request>,
     ) -> Result<Response<wire::validate_ephemeral_resource_config::Response>, Status> {
         let request = request.into_inner();
-        Ok(Response::new(wire::validate_ephemeral_resource_config::Response {
-            diagnostics: unsupported("ephemeral resource", &request.type_name),
-        }))
+        Ok(Response::new(
+            wire::validate_ephemeral_resource_config::Response {
+                diagnostics: unsupported("ephemeral resource", &request.type_name),
+            },
+        ))
     }
 
     /// This provider has no ephemeral resources.
@@ -608,9 +679,11 @@ impl Provider for ProviderService {
         request: Request<wire::validate_list_resource_config::Request>,
     ) -> Result<Response<wire::validate_list_resource_config::Response>, Status> {
         let request = request.into_inner();
-        Ok(Response::new(wire::validate_list_resource_config::Response {
-            diagnostics: unsupported("list resource", &request.type_name),
-        }))
+        Ok(Response::new(
+            wire::validate_list_resource_config::Response {
+                diagnostics: unsupported("list resource", &request.type_name),
+            },
+        ))
     }
 
     /// No functions: an empty map.

@@ -95,8 +95,8 @@ pub fn generate_server_identity() -> Result<ServerIdentity, TlsError> {
     })
 }
 
-fn time_now() -> rcgen::date_time::OffsetDateTime {
-    rcgen::date_time::OffsetDateTime::now_utc()
+fn time_now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
 }
 
 /// Parses the first certificate of a PEM bundle such as `PLUGIN_CLIENT_CERT`.

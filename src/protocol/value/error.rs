@@ -62,7 +62,7 @@ pub enum ValueError {
     Malformed {
         /// Location of the malformed value.
         path: AttrPath,
-        /// What is wrong with the bytes.
+        /// Description of the problem with the bytes.
         reason: String,
     },
     /// The input is not well-formed JSON.
@@ -119,7 +119,7 @@ pub enum ValueError {
         path: AttrPath,
         /// The rejected text, shortened if long.
         text: String,
-        /// Why the number was rejected.
+        /// Reason the number was rejected.
         reason: &'static str,
     },
     /// A type JSON document is not a valid cty type.
@@ -127,7 +127,7 @@ pub enum ValueError {
     InvalidType {
         /// Location of the dynamic value whose type is invalid.
         path: AttrPath,
-        /// What is wrong with the type.
+        /// Description of the problem with the type.
         reason: String,
     },
     /// Values or types nest deeper than the decoder allows.

@@ -227,20 +227,63 @@ fn same_elements_any_order(left: &[Value], right: &[Value]) -> bool {
     })
 }
 
-fn mismatch(path: &[PathStep], ty: &Type, value: &Value) -> ValueError {
-    ValueError::Mismatch {
-        path: AttrPath(path.to_vec()),
-        expected: ty.to_string(),
-        found: value.kind_name().to_owned(),
+/// Checks the value's own shape against `ty` without looking into its elements: its kind, an
+/// object's attribute names and a tuple's length. Null and unknown fit every type.
+///
+/// The encoders call this at each level, so they report the same errors as
+/// [`Value::conforms_to`].
+pub(crate) fn check_shape(value: &Value, ty: &Type, path: &[PathStep]) -> Result<(), ValueError> {
+    match (ty, value) {
+        (_, Value::Null | Value::Unknown)
+        | (Type::String, Value::String(_))
+        | (Type::Number, Value::Number(_))
+        | (Type::Bool, Value::Bool(_))
+        | (Type::List(_), Value::List(_))
+        | (Type::Set(_), Value::Set(_))
+        | (Type::Map(_), Value::Map(_))
+        | (Type::Dynamic, Value::Dynamic(..)) => Ok(()),
+        (Type::Object(attribute_types), Value::Object(attributes)) => {
+            if let Some(name) = attributes
+                .keys()
+                .find(|name| !attribute_types.contains_key(*name))
+            {
+                return Err(ValueError::UnsupportedAttribute {
+                    path: AttrPath(path.to_vec()),
+                    name: name.clone(),
+                });
+            }
+            if let Some(name) = attribute_types
+                .keys()
+                .find(|name| !attributes.contains_key(*name))
+            {
+                return Err(ValueError::MissingAttribute {
+                    path: AttrPath(path.to_vec()),
+                    name: name.clone(),
+                });
+            }
+            Ok(())
+        }
+        (Type::Tuple(element_types), Value::Tuple(elements)) => {
+            if element_types.len() != elements.len() {
+                return Err(ValueError::TupleLength {
+                    path: AttrPath(path.to_vec()),
+                    expected: element_types.len(),
+                    found: elements.len(),
+                });
+            }
+            Ok(())
+        }
+        _ => Err(ValueError::Mismatch {
+            path: AttrPath(path.to_vec()),
+            expected: ty.to_string(),
+            found: value.kind_name().to_owned(),
+        }),
     }
 }
 
 fn check_conformance(value: &Value, ty: &Type, path: &mut Vec<PathStep>) -> Result<(), ValueError> {
+    check_shape(value, ty, path)?;
     match (ty, value) {
-        (_, Value::Null | Value::Unknown) => Ok(()),
-        (Type::String, Value::String(_))
-        | (Type::Number, Value::Number(_))
-        | (Type::Bool, Value::Bool(_)) => Ok(()),
         (Type::List(element), Value::List(elements))
         | (Type::Set(element), Value::Set(elements)) => {
             for (index, item) in elements.iter().enumerate() {
@@ -248,7 +291,6 @@ fn check_conformance(value: &Value, ty: &Type, path: &mut Vec<PathStep>) -> Resu
                 check_conformance(item, element, path)?;
                 path.pop();
             }
-            Ok(())
         }
         (Type::Map(element), Value::Map(elements)) => {
             for (key, item) in elements {
@@ -256,51 +298,30 @@ fn check_conformance(value: &Value, ty: &Type, path: &mut Vec<PathStep>) -> Resu
                 check_conformance(item, element, path)?;
                 path.pop();
             }
-            Ok(())
         }
         (Type::Object(attribute_types), Value::Object(attributes)) => {
-            if let Some(name) = attributes
-                .keys()
-                .find(|name| !attribute_types.contains_key(*name))
+            // check_shape has verified that both have the same names.
+            for ((name, attribute_type), attribute) in
+                attribute_types.iter().zip(attributes.values())
             {
-                return Err(ValueError::UnsupportedAttribute {
-                    path: AttrPath(path.clone()),
-                    name: name.clone(),
-                });
-            }
-            for (name, attribute_type) in attribute_types {
-                let Some(attribute) = attributes.get(name) else {
-                    return Err(ValueError::MissingAttribute {
-                        path: AttrPath(path.clone()),
-                        name: name.clone(),
-                    });
-                };
                 path.push(PathStep::Attr(name.clone()));
                 check_conformance(attribute, attribute_type, path)?;
                 path.pop();
             }
-            Ok(())
         }
         (Type::Tuple(element_types), Value::Tuple(elements)) => {
-            if element_types.len() != elements.len() {
-                return Err(ValueError::TupleLength {
-                    path: AttrPath(path.clone()),
-                    expected: element_types.len(),
-                    found: elements.len(),
-                });
-            }
             for (index, (item, element)) in elements.iter().zip(element_types).enumerate() {
                 path.push(PathStep::Index(index));
                 check_conformance(item, element, path)?;
                 path.pop();
             }
-            Ok(())
         }
         (Type::Dynamic, Value::Dynamic(inner_type, inner)) => {
-            check_conformance(inner, inner_type, path)
+            check_conformance(inner, inner_type, path)?;
         }
-        _ => Err(mismatch(path, ty, value)),
+        _ => {}
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -9,11 +9,12 @@ use std::fmt;
 
 use super::error::{AttrPath, ValueError};
 
-/// Largest decimal exponent, in either direction, that a number may reach.
+mod float;
+
+/// Largest decimal exponent, in either direction, that a parsed number may reach.
 ///
-/// The limit bounds the length of a number's plain decimal text, which [`Number`]'s `Display`
-/// writes without an exponent. It is far beyond any `f64` (whose exact values need at most 1,074
-/// fractional digits).
+/// The limit is far beyond any `f64`, whose exact values reach 10^308 and need at most 1,074
+/// fractional digits.
 // NOTE: cty itself accepts larger exponents; a configuration using one fails to decode here.
 pub const MAX_DECIMAL_EXPONENT: i64 = 10_000;
 
@@ -64,22 +65,7 @@ impl Number {
         if value.is_infinite() {
             return Some(Self::infinity(value < 0.0));
         }
-        let (mantissa, binary_exponent) = split_f64(value);
-        let (digits, exponent) = if binary_exponent >= 0 {
-            // An integer: the mantissa times a power of two.
-            let mut big = BigDecimal::from_u64(mantissa);
-            for _ in 0..binary_exponent {
-                big.multiply(2);
-            }
-            (big.to_digits(), 0)
-        } else {
-            // m / 2^k equals m × 5^k / 10^k, which is a finite decimal fraction.
-            let mut big = BigDecimal::from_u64(mantissa);
-            for _ in 0..-binary_exponent {
-                big.multiply(5);
-            }
-            (big.to_digits(), i64::from(binary_exponent))
-        };
+        let (digits, exponent) = float::exact_decimal(value.abs());
         Some(Self::from_magnitude(
             value.is_sign_negative(),
             digits,
@@ -116,7 +102,7 @@ impl Number {
         match &self.0 {
             Repr::Infinity { negative: false } => f64::INFINITY,
             Repr::Infinity { negative: true } => f64::NEG_INFINITY,
-            // Rust's float parser rounds decimal text correctly, and the text is plain digits.
+            // Rust's float parser rounds decimal text correctly and accepts the exponent form.
             Repr::Finite { .. } => self.to_string().parse().unwrap_or(f64::NAN),
         }
     }
@@ -189,70 +175,6 @@ impl Number {
     }
 }
 
-/// Splits a finite float into an integer mantissa and a power-of-two exponent, with the
-/// mantissa odd (or zero) so the decimal conversion does no needless work.
-fn split_f64(value: f64) -> (u64, i32) {
-    let bits = value.to_bits();
-    let biased = ((bits >> 52) & 0x7ff) as i32;
-    let fraction = bits & ((1 << 52) - 1);
-    let (mut mantissa, mut exponent) = if biased == 0 {
-        (fraction, -1074)
-    } else {
-        (fraction | (1 << 52), biased - 1075)
-    };
-    if mantissa == 0 {
-        return (0, 0);
-    }
-    while mantissa & 1 == 0 {
-        mantissa >>= 1;
-        exponent += 1;
-    }
-    (mantissa, exponent)
-}
-
-/// A non-negative integer in base 10^9 limbs, just enough to expand a float exactly.
-struct BigDecimal {
-    /// Least significant limb first.
-    limbs: Vec<u32>,
-}
-
-impl BigDecimal {
-    const BASE: u64 = 1_000_000_000;
-
-    fn from_u64(mut value: u64) -> Self {
-        let mut limbs = Vec::new();
-        while value > 0 {
-            limbs.push((value % Self::BASE) as u32);
-            value /= Self::BASE;
-        }
-        Self { limbs }
-    }
-
-    fn multiply(&mut self, factor: u32) {
-        let mut carry = 0u64;
-        for limb in &mut self.limbs {
-            let product = u64::from(*limb) * u64::from(factor) + carry;
-            *limb = (product % Self::BASE) as u32;
-            carry = product / Self::BASE;
-        }
-        if carry > 0 {
-            self.limbs.push(carry as u32);
-        }
-    }
-
-    fn to_digits(&self) -> String {
-        let mut text = String::new();
-        for (index, limb) in self.limbs.iter().rev().enumerate() {
-            if index == 0 {
-                text.push_str(&limb.to_string());
-            } else {
-                text.push_str(&format!("{limb:09}"));
-            }
-        }
-        text
-    }
-}
-
 /// Parses decimal text into a number, returning the reason on failure.
 fn parse_decimal(text: &str) -> Result<Number, &'static str> {
     let (negative, unsigned) = match text.as_bytes().first() {
@@ -271,6 +193,7 @@ fn parse_decimal(text: &str) -> Result<Number, &'static str> {
         Some((integer, fraction)) => (integer, fraction),
         None => (mantissa, ""),
     };
+
     let all_digits = |part: &str| part.bytes().all(|byte| byte.is_ascii_digit());
     if integer_part.is_empty() && fraction_part.is_empty() {
         return Err("no digits");
@@ -278,10 +201,12 @@ fn parse_decimal(text: &str) -> Result<Number, &'static str> {
     if !all_digits(integer_part) || !all_digits(fraction_part) {
         return Err("not a decimal number");
     }
+
     let exponent = match exponent_text {
         Some(exponent_text) => parse_exponent(exponent_text)?,
         None => 0,
     };
+
     let digits = format!("{integer_part}{fraction_part}");
     let number = Number::from_magnitude(negative, digits, exponent - fraction_part.len() as i64);
     check_range(&number)?;
@@ -393,9 +318,16 @@ fn compare_magnitude(left: &Repr, right: &Repr) -> Ordering {
     }
 }
 
+/// Maximum number of zeros that `Display` writes to pad digits in plain notation before it
+/// switches to an exponent. The limit keeps the text proportional to the significant digits, so a short input
+/// such as `1e9999` cannot become a long output.
+const MAX_PADDING_ZEROS: i64 = 20;
+
 impl fmt::Display for Number {
-    /// Writes plain decimal text without an exponent, such as `12`, `-0.5` or `0.001`, and
-    /// `+Inf` or `-Inf` for the infinities.
+    /// Writes decimal text such as `12`, `-0.5` or `0.001`, using an exponent (`1e25`,
+    /// `-1.5e-30`) only where plain notation would need more than 20 padding zeros, and `+Inf`
+    /// or `-Inf` for the infinities. Every form parses back to the same number in cty, JSON
+    /// and [`Number::parse`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (negative, digits, exponent) = match &self.0 {
             Repr::Infinity { negative } => {
@@ -406,30 +338,23 @@ impl fmt::Display for Number {
                 negative,
                 digits,
                 exponent,
-            } => (*negative, digits, *exponent),
+            } => (*negative, digits.as_str(), *exponent),
         };
         if negative {
             f.write_str("-")?;
         }
-        if exponent >= 0 {
-            f.write_str(digits)?;
-            // The exponent is at most MAX_DECIMAL_EXPONENT, checked on parse and by
-            // construction for integers and floats.
-            for _ in 0..exponent {
-                f.write_str("0")?;
-            }
-            return Ok(());
-        }
         let point = digits.len() as i64 + exponent;
-        if point > 0 {
+        if (0..=MAX_PADDING_ZEROS).contains(&exponent) {
+            write!(f, "{digits}{}", "0".repeat(exponent as usize))
+        } else if exponent < 0 && point > 0 {
             let (whole, fraction) = digits.split_at(point as usize);
             write!(f, "{whole}.{fraction}")
+        } else if exponent < 0 && -point <= MAX_PADDING_ZEROS {
+            write!(f, "0.{}{digits}", "0".repeat(-point as usize))
         } else {
-            f.write_str("0.")?;
-            for _ in 0..-point {
-                f.write_str("0")?;
-            }
-            f.write_str(digits)
+            let (first, rest) = digits.split_at(1);
+            let separator = if rest.is_empty() { "" } else { "." };
+            write!(f, "{first}{separator}{rest}e{}", point - 1)
         }
     }
 }

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::unknown::PLAIN_UNKNOWN;
 use crate::protocol::value::error::{AttrPath, PathStep, ValueError};
+use crate::protocol::value::model::check_shape;
 use crate::protocol::value::number::Number;
 use crate::protocol::value::types::Type;
 use crate::protocol::value::Value;
@@ -19,8 +20,8 @@ use crate::protocol::value::Value;
 ///
 /// Returns a [`ValueError`] naming the path where the value does not fit `ty` (the rules of
 /// [`Value::conforms_to`]) or where a string or collection is too long for msgpack.
-// NOTE: strings are written as they are, while cty normalizes strings to Unicode NFC when it
-// reads them; a string from the API in another normal form comes back normalized.
+// NOTE: strings are written as they are, but cty normalizes strings to Unicode NFC when it
+// reads them. A string from the API in another normal form therefore comes back normalized.
 pub fn encode_msgpack(value: &Value, ty: &Type) -> Result<Vec<u8>, ValueError> {
     let mut encoder = Encoder {
         output: Vec::new(),
@@ -37,6 +38,7 @@ struct Encoder {
 
 impl Encoder {
     fn encode(&mut self, value: &Value, ty: &Type) -> Result<(), ValueError> {
+        check_shape(value, ty, &self.path)?;
         match (ty, value) {
             (_, Value::Null) => self.output.push(0xc0),
             (_, Value::Unknown) => self.output.extend_from_slice(&PLAIN_UNKNOWN),
@@ -53,13 +55,6 @@ impl Encoder {
                 }
             }
             (Type::Tuple(element_types), Value::Tuple(elements)) => {
-                if element_types.len() != elements.len() {
-                    return Err(ValueError::TupleLength {
-                        path: self.path(),
-                        expected: element_types.len(),
-                        found: elements.len(),
-                    });
-                }
                 self.write_header(elements.len(), ArrayOrMap::Array)?;
                 for (index, (item, element)) in elements.iter().zip(element_types).enumerate() {
                     self.path.push(PathStep::Index(index));
@@ -85,11 +80,12 @@ impl Encoder {
                 self.encode(inner, inner_type)?;
             }
             _ => {
+                // check_shape has rejected every other pairing; this arm only satisfies the match.
                 return Err(ValueError::Mismatch {
                     path: self.path(),
                     expected: ty.to_string(),
                     found: value.kind_name().to_owned(),
-                })
+                });
             }
         }
         Ok(())
@@ -100,16 +96,8 @@ impl Encoder {
         attribute_types: &BTreeMap<String, Type>,
         attributes: &BTreeMap<String, Value>,
     ) -> Result<(), ValueError> {
-        if let Some(name) = attributes
-            .keys()
-            .find(|name| !attribute_types.contains_key(*name))
-        {
-            return Err(ValueError::UnsupportedAttribute {
-                path: self.path(),
-                name: name.clone(),
-            });
-        }
-        // Terraform requires every attribute of the type to be present, null ones as nil.
+        // Terraform requires every attribute of the type to be present, null ones as nil, and
+        // check_shape has verified that they are.
         self.write_header(attribute_types.len(), ArrayOrMap::Map)?;
         for (name, attribute_type) in attribute_types {
             let Some(attribute) = attributes.get(name) else {

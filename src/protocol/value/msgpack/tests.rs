@@ -80,6 +80,12 @@ fn msgpack_round_trips_canonical_bytes() {
             "a3 30 2e 31",
         ),
         (
+            "large power of ten as text",
+            number("1e25"),
+            Type::Number,
+            "a4 31 65 32 35",
+        ),
+        (
             "negative half as text",
             number("-0.5"),
             Type::Number,

@@ -35,6 +35,13 @@ fn parse_then_display_is_canonical() {
             "-3.14159265358979323846264338327950288",
             "-3.14159265358979323846264338327950288",
         ),
+        ("twenty padding zeros", "1e20", "100000000000000000000"),
+        ("large power of ten", "1e21", "1e21"),
+        ("large with digits", "-1.25e30", "-1.25e30"),
+        ("twenty leading zeros", "1e-21", "0.000000000000000000001"),
+        ("small power of ten", "1e-22", "1e-22"),
+        ("small with digits", "3.75e-40", "3.75e-40"),
+        ("short input stays short", "1e9999", "1e9999"),
         ("positive infinity", "+Inf", "+Inf"),
         ("negative infinity", "-inf", "-Inf"),
     ];
@@ -145,9 +152,32 @@ fn from_f64_handles_extremes() {
     assert!(max.to_string().starts_with("17976931348623157"));
     let tiny = Number::from_f64(f64::from_bits(1)).expect("finite input");
     let text = tiny.to_string();
-    assert!(text.starts_with("0.000"), "{text}");
-    assert_eq!(text.len(), 2 + 1074);
-    assert!(text.ends_with("625"), "{text}");
+    assert!(text.starts_with("4.9406564584124654"), "{text}");
+    assert!(text.ends_with("625e-324"), "{text}");
+    // 2^-1074 has 751 significant digits, all kept.
+    assert_eq!(text.len(), 751 + 1 + 5);
+    assert_eq!(Number::parse(&text).expect("own output parses"), tiny);
+    assert_eq!(tiny.to_f64_lossy(), f64::from_bits(1));
+}
+
+#[test]
+fn display_output_parses_back() {
+    let inputs = [
+        "0",
+        "-7",
+        "0.1",
+        "1e20",
+        "1e21",
+        "-4.5e-25",
+        "123.456e50",
+        "9e-10000",
+        "1e9999",
+    ];
+    for text in inputs {
+        let number = Number::parse(text).expect("valid");
+        let reparsed = Number::parse(&number.to_string()).expect("output parses");
+        assert_eq!(reparsed, number, "input {text}");
+    }
 }
 
 #[test]
