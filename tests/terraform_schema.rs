@@ -85,6 +85,13 @@ provider "workload" {
   region          = "us-1"
   request_timeout = "soon"
 }
+
+# Terraform validates a provider block only when a resource uses it.
+resource "workload_im_rule" "any" {
+  name                = "any"
+  template            = "file"
+  file_base_directory = "/etc"
+}
 "#,
         );
         let output = workdir.run(&["validate"]);

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use super::state::{Shared, Store};
 use super::{assignments, policies, rules, search, settings};
 
-/// A successful answer: a status and an optional JSON body (none means an empty body).
+/// A handler's successful result: a status and an optional JSON body (`None` sends an empty body).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Reply {
     pub(crate) status: StatusCode,
@@ -174,6 +174,8 @@ fn route(shared: &Shared, segments: &[&str], request: Request<'_>) -> ApiResult 
                 _ => Err(method_not_allowed(&method)),
             }
         }
+        // TODO: policy create and delete, `/policies/default` and the per-policy rule override
+        // endpoints (`/policies/{id}/integritymonitoring/rules`) are not served, so they get 404.
         _ => Err(unknown_path()),
     }
 }

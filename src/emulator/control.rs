@@ -14,7 +14,7 @@
 //! | `PUT /_emulator/policies/{id}/assignments` | replaces direct IM assignments with `{"ruleIDs": [...]}` |
 //! | `PUT /_emulator/clock` | fixes the clock with `{"epochMillis": N}`, or frees it with null |
 //! | `PUT /_emulator/rate-limit` | sets `{"perMinute": N}` or removes the limit with null |
-//! | `GET /_emulator/state` | returns the whole state as the state file holds it |
+//! | `GET /_emulator/state` | returns the whole state in the state file's layout |
 
 use std::time::Duration;
 

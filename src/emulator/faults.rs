@@ -5,15 +5,15 @@ use std::time::{Duration, Instant};
 
 use axum::http::Method;
 
-/// What an injected fault does to a request.
+/// The behaviour of an injected fault.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FaultKind {
-    /// Answers 429 `Too many API requests`, with a `Retry-After` header in seconds when given.
+    /// Responds 429 `Too many API requests`, with a `Retry-After` header in seconds when given.
     TooManyRequests {
         /// The `Retry-After` value in seconds, or `None` to send no header.
         retry_after: Option<u64>,
     },
-    /// Answers the given status (such as 500, 502, 503 or 504) with a JSON message.
+    /// Responds with the given status (such as 500, 502, 503 or 504) and a JSON message.
     Status(u16),
     /// Waits this long, then serves the request normally.
     Delay(Duration),
@@ -26,7 +26,7 @@ pub enum FaultKind {
 /// A failure to inject into the next `count` matching `/api` requests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fault {
-    /// What happens to a matching request.
+    /// The behaviour applied to a matching request.
     pub kind: FaultKind,
     /// How many matching requests get the fault.
     pub count: u32,
@@ -117,7 +117,7 @@ const RATE_WINDOW: Duration = Duration::from_secs(60);
 
 /// A per-key limit of requests in the last minute, like the manager's per-user API rate limit.
 ///
-/// Refused requests are not counted, as on a real manager, so a client that waits gets through.
+/// Rejected requests are not counted, as on a real manager, so a client that waits gets through.
 #[derive(Debug)]
 pub(crate) struct RateLimiter {
     limit: Option<u32>,
@@ -133,13 +133,13 @@ impl RateLimiter {
         }
     }
 
-    /// Changes the limit and forgets earlier requests.
+    /// Changes the limit and clears the counts of earlier requests.
     pub(crate) fn set_limit(&mut self, limit: Option<u32>) {
         self.limit = limit;
         self.accepted.clear();
     }
 
-    /// Counts a request by `key` at `now`, or returns false when the key is over its limit.
+    /// Counts a request by `key` at `now`, or returns false and rejects it when the key is over its limit.
     pub(crate) fn admit(&mut self, key: &str, now: Instant) -> bool {
         let Some(limit) = self.limit else {
             return true;
@@ -206,7 +206,7 @@ mod tests {
     }
 
     #[test]
-    fn limiter_refuses_over_limit_per_key() {
+    fn limiter_rejects_over_limit_per_key() {
         let mut limiter = RateLimiter::new(Some(2));
         let start = Instant::now();
 

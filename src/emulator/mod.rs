@@ -1,13 +1,13 @@
 //! An emulator of the Workload Security REST API v1, limited to what integrity monitoring needs.
 //!
 //! It serves, under the base path `/api`, the integrity monitoring rule endpoints, policies with
-//! the `overrides` views, policy settings and a policy's rule assignments, with the paths, status
-//! codes, `{"message": ...}` error bodies and server quirks of a real manager: server-filled rule
+//! the `overrides` views, policy settings and a policy's rule assignments. Paths, status codes,
+//! `{"message": ...}` error bodies and server quirks follow a real manager: server-filled rule
 //! defaults, `[""]` for unset string lists, `inherited` accepted but never returned, ascending
 //! rule ID lists, 400 for deleting a rule still assigned to a policy, 401 for a missing or wrong
 //! key and 400 without an `api-version` header.
 //!
-//! For tests it adds fault injection, out-of-band changes, a request log that never holds
+//! For tests it adds fault injection, out-of-band changes, a request log that never contains
 //! headers or keys, an optional per-key rate limit and an optional state file. The same
 //! functions are available in process through [`EmulatorHandle`] and over HTTP under
 //! `/_emulator/` (see the `control` module's table), which needs no key.
@@ -78,7 +78,7 @@ pub enum Error {
     /// An out-of-band change passed JSON that is not an object.
     #[error("{what} must be a JSON object")]
     NotAnObject {
-        /// What the JSON should have described.
+        /// The kind of object the JSON should have described.
         what: &'static str,
     },
 }
@@ -90,7 +90,7 @@ pub struct EmulatorConfig {
     pub listen: SocketAddr,
     /// The only API key the emulator accepts.
     pub api_key: String,
-    /// A JSON file that holds the state across restarts, or `None` to keep it in memory only.
+    /// A JSON file that keeps the state across restarts, or `None` to keep it in memory only.
     pub state_file: Option<PathBuf>,
     /// The requests each key may make per rolling minute, or `None` for no limit.
     pub rate_limit_per_minute: Option<u32>,
@@ -289,7 +289,7 @@ impl EmulatorHandle {
         lock(&self.shared.limiter).set_limit(per_minute);
     }
 
-    /// Returns the whole state as the state file holds it.
+    /// Returns the whole state in the state file's layout.
     pub fn state_json(&self) -> Value {
         control::state(&self.shared)
     }
@@ -297,7 +297,7 @@ impl EmulatorHandle {
 
 impl Drop for EmulatorHandle {
     fn drop(&mut self) {
-        // The server task ends on its own once it sees the signal, so there is nothing to await.
+        // The server task ends on its own once it receives the signal, so there is nothing to await.
         let _ = self.stop.send(true);
     }
 }

@@ -23,7 +23,7 @@ pub enum PersistError {
         #[source]
         source: io::Error,
     },
-    /// The file holds something other than an emulator state.
+    /// The file contains something other than an emulator state.
     #[error("state file {path} is not a valid emulator state")]
     Parse {
         /// The state file.

@@ -123,6 +123,17 @@ impl PolicyChanges {
                     if let Value::String(state) = value {
                         set_module_state(stored, state);
                     }
+                } else if key == "ruleIDs" {
+                    // The manager returns rule ID lists in ascending order.
+                    let mut ids: Vec<i64> = value
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_i64)
+                        .collect();
+                    ids.sort_unstable();
+                    ids.dedup();
+                    stored.insert(key, Value::from(ids));
                 } else {
                     stored.insert(key, value);
                 }

@@ -2,7 +2,7 @@
 //! `/policies/{id}/settings/{name}` endpoints.
 //!
 //! Every setting value is a string inside `{"value": "..."}`. A policy stores only the values it
-//! sets itself; the effective value comes from the nearest policy up the parent chain that sets
+//! sets itself. The effective value comes from the nearest policy up the parent chain that sets
 //! it, or else from the defaults below.
 
 use serde_json::{json, Map, Value};
@@ -11,7 +11,7 @@ use super::api::{body_object, ApiError, ApiResult, Reply, Request};
 use super::policies::{ancestors, policy_not_found};
 use super::state::Store;
 
-/// How a setting's value is checked and normalised.
+/// The check and normalisation applied to a setting's value.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum ValueRule {
     /// `Yes` or `No`, exactly.

@@ -1,8 +1,8 @@
 //! The emulator's stored objects and the lock that guards them.
 //!
-//! Rules and policies are kept as the raw JSON objects the API would store, so that out-of-band
-//! edits can place any shape a real manager might return, and so that a test can compare a
-//! policy byte for byte before and after a provider run.
+//! Rules and policies are kept as the raw JSON objects the API would store. Out-of-band edits can
+//! then place any shape a real manager might return, and a test can compare a policy byte for
+//! byte before and after a provider run.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
