@@ -24,9 +24,7 @@ use std::path::{Path, PathBuf};
 
 use crate::protocol::schema::{Attribute, AttributeType, Block, BlockNesting, Mode, ObjectNesting};
 use crate::protocol::value::Type;
-use crate::provider::{
-    provider_schema, ENV_API_KEY, ENV_ENDPOINT, ENV_INSECURE, ENV_REGION,
-};
+use crate::provider::{provider_schema, ENV_API_KEY, ENV_ENDPOINT, ENV_INSECURE, ENV_REGION};
 use crate::resources;
 
 /// The provider's local name, which prefixes every resource type name.
@@ -38,10 +36,18 @@ pub const ENVIRONMENT_PLACEHOLDER: &str = "{{environment_variables}}";
 /// The provider's environment variables: the variable, the attribute it stands in for, and
 /// what it accepts.
 const ENVIRONMENT_VARIABLES: [(&str, &str, &str); 4] = [
-    (ENV_ENDPOINT, "endpoint", "the API base URL, including `/api`"),
+    (
+        ENV_ENDPOINT,
+        "endpoint",
+        "the API base URL, including `/api`",
+    ),
     (ENV_REGION, "region", "a Cloud One region such as `us-1`"),
     (ENV_API_KEY, "api_key", "the API key"),
-    (ENV_INSECURE, "insecure", "`true`, `false`, `1`, `0`, `yes` or `no`"),
+    (
+        ENV_INSECURE,
+        "insecure",
+        "`true`, `false`, `1`, `0`, `yes` or `no`",
+    ),
 ];
 
 /// A failure to render the documentation pages.
@@ -124,7 +130,11 @@ pub fn render_pages(root: &Path) -> Result<Vec<Page>, Error> {
 /// Renders `docs/index.md` from the provider schema, its example and the hand-written guide.
 pub fn render_provider_page(example: &str, guide: &str) -> String {
     let block = provider_schema().block;
-    let mut page = front_matter(&format!("{PROVIDER_NAME} Provider"), None, &block.description);
+    let mut page = front_matter(
+        &format!("{PROVIDER_NAME} Provider"),
+        None,
+        &block.description,
+    );
     let _ = write!(page, "# {PROVIDER_NAME} Provider\n\n");
     push_paragraph(&mut page, &block.description);
     push_example(&mut page, example);
@@ -151,7 +161,10 @@ pub struct ResourcePage<'a> {
 impl ResourcePage<'_> {
     /// Renders the page.
     pub fn render(&self) -> String {
-        let title = format!("{} Resource - terraform-provider-{PROVIDER_NAME}", self.type_name);
+        let title = format!(
+            "{} Resource - terraform-provider-{PROVIDER_NAME}",
+            self.type_name
+        );
         let mut page = front_matter(&title, Some(""), &self.block.description);
         let _ = write!(page, "# {} (Resource)\n\n", self.type_name);
         push_paragraph(&mut page, &self.block.description);
@@ -569,8 +582,13 @@ mod tests {
 
     #[test]
     fn schema_marks_sensitive_attributes() {
-        let text = render_schema(&block(vec![attribute("api_key", Mode::Optional).sensitive()]));
-        assert!(text.contains("- `api_key` (String, Sensitive) The api_key.\n"), "{text}");
+        let text = render_schema(&block(vec![
+            attribute("api_key", Mode::Optional).sensitive()
+        ]));
+        assert!(
+            text.contains("- `api_key` (String, Sensitive) The api_key.\n"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -637,7 +655,10 @@ mod tests {
             text.contains("### Required\n\n- `target` (Block List, Min: 1, Max: 1)"),
             "{text}"
         );
-        assert!(text.contains("### Optional\n\n- `timeouts` (Block)"), "{text}");
+        assert!(
+            text.contains("### Optional\n\n- `timeouts` (Block)"),
+            "{text}"
+        );
         assert!(
             text.contains("<a id=\"nestedblock--target\"></a>\n### Nested Schema for `target`\n\nRequired:\n\n- `host` (String) The host.\n"),
             "{text}"
@@ -668,8 +689,11 @@ mod tests {
 
     #[test]
     fn guide_expands_environment_table() {
-        let text = expand_guide("Before\n\n{{environment_variables}}\n\nAfter", Path::new("g"))
-            .expect("the template holds only the known placeholder");
+        let text = expand_guide(
+            "Before\n\n{{environment_variables}}\n\nAfter",
+            Path::new("g"),
+        )
+        .expect("the template holds only the known placeholder");
         for (variable, _, _) in ENVIRONMENT_VARIABLES {
             assert!(text.contains(&format!("| `{variable}` |")), "{text}");
         }

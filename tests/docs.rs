@@ -164,7 +164,11 @@ fn undescribed(block: &Block, prefix: &str, missing: &mut Vec<String>) {
         }
     }
     for nested in &block.blocks {
-        undescribed(&nested.block, &format!("{prefix}{}.", nested.type_name), missing);
+        undescribed(
+            &nested.block,
+            &format!("{prefix}{}.", nested.type_name),
+            missing,
+        );
     }
 }
 
@@ -179,7 +183,10 @@ fn every_attribute_has_description() {
         }
         undescribed(&schema.block, &format!("{type_name}."), &mut missing);
     }
-    assert!(missing.is_empty(), "attributes without a description: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "attributes without a description: {missing:?}"
+    );
 }
 
 #[test]
