@@ -33,7 +33,7 @@ pub const PROVIDER_NAME: &str = "workload";
 /// The placeholder in the provider guide that becomes the environment variable table.
 pub const ENVIRONMENT_PLACEHOLDER: &str = "{{environment_variables}}";
 
-/// The provider's environment variables: the variable, the attribute it stands in for, and
+/// The provider's environment variables: the variable, the attribute it sets, and
 /// what it accepts.
 const ENVIRONMENT_VARIABLES: [(&str, &str, &str); 4] = [
     (
@@ -68,7 +68,7 @@ pub enum Error {
         /// The resource type name.
         type_name: String,
     },
-    /// A template holds a `{{...}}` sequence that is not a known placeholder.
+    /// A template contains a `{{...}}` sequence that is not a known placeholder.
     #[error("unknown placeholder {placeholder} in {path}")]
     Placeholder {
         /// The template file.
@@ -394,7 +394,7 @@ fn attribute_entry(attribute: &Attribute, prefix: &str) -> Entry {
 }
 
 /// Lists the attributes of an object type (or of the objects in a collection type) for a
-/// nested schema. They have no descriptions and share the group of the attribute that holds
+/// nested schema. They have no descriptions and share the group of the attribute that contains
 /// them.
 fn object_entries(ty: &Type, group: Group) -> Option<Vec<Entry>> {
     match ty {

@@ -39,7 +39,7 @@ fn tf_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// Returns every folder under `examples/` that holds `.tf` files, sorted.
+/// Returns every folder under `examples/` that contains `.tf` files, sorted.
 fn example_folders() -> Vec<PathBuf> {
     let mut folders = Vec::new();
     let mut queue = vec![examples_root()];
