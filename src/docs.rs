@@ -261,7 +261,7 @@ struct Nested {
 /// Renders the `## Schema` section of a block, with the nested schemas after it.
 pub fn render_schema(block: &Block) -> String {
     let entries = block_entries(block, "");
-    let mut text = String::from("\n<!-- schema rendered by src/docs.rs -->\n## Schema\n");
+    let mut text = String::from("<!-- schema rendered by src/docs.rs -->\n## Schema\n");
     let mut pending = Vec::new();
     for group in Group::ALL {
         let members: Vec<&Entry> = entries.iter().filter(|e| e.group == group).collect();
@@ -564,7 +564,7 @@ mod tests {
             attribute("description", Mode::Optional),
             attribute("template", Mode::Required),
         ]);
-        let expected = "\n<!-- schema rendered by src/docs.rs -->\n## Schema\n\n\
+        let expected = "<!-- schema rendered by src/docs.rs -->\n## Schema\n\n\
             ### Required\n\n- `name` (String) The name.\n- `template` (String) The template.\n\n\
             ### Optional\n\n- `severity` (String) The severity.\n\
             - `description` (String) The description.\n\n\
