@@ -234,7 +234,10 @@ async fn mtls_client_gets_schema_and_health() {
 async fn clients_without_expected_certificate_refused() {
     let expected = client_identity();
     let other = client_identity();
-    let cases = [("no certificate", None), ("another certificate", Some(&other))];
+    let cases = [
+        ("no certificate", None),
+        ("another certificate", Some(&other)),
+    ];
     for (name, identity) in cases {
         let plugin = start_plugin(&expected.pem);
         let result = match connect(&plugin, identity).await {
