@@ -96,17 +96,22 @@ output "rule_id" {{
     )
 }
 
+/// Python program that prints the `h1:` hash of the zip named by its argument.
+const PACKAGE_HASH_PROGRAM: &str = r#"
+import base64, hashlib, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as archive:
+    lines = "".join(
+        "%s  %s\n" % (hashlib.sha256(archive.read(name)).hexdigest(), name)
+        for name in sorted(archive.namelist())
+    )
+print("h1:" + base64.b64encode(hashlib.sha256(lines.encode()).digest()).decode())
+"#;
+
 /// Computes the `h1:` hash Terraform records for a package: the SHA-256 of the sorted lines
 /// `SHA256HEX  NAME` of the files in the zip, in base64.
 fn package_hash(zip: &Path) -> String {
-    let script = "import base64, hashlib, sys, zipfile\n\
-        with zipfile.ZipFile(sys.argv[1]) as archive:\n\
-        \x20   names = sorted(archive.namelist())\n\
-        \x20   lines = ''.join('%s  %s\\n' % (hashlib.sha256(archive.read(n)).hexdigest(), n) \
-        for n in names)\n\
-        print('h1:' + base64.b64encode(hashlib.sha256(lines.encode()).digest()).decode())\n";
     let mut command = Command::new("python3");
-    command.arg("-c").arg(script).arg(zip);
+    command.arg("-c").arg(PACKAGE_HASH_PROGRAM).arg(zip);
     let output = run_with_timeout(&mut command, "python3 package hash", COMMAND_TIMEOUT);
     assert!(
         output.success(),
