@@ -1,7 +1,8 @@
 //! The `provider "workload"` block: its schema, its validation, and the
 //! configured API client that resources use.
 
-use std::sync::RwLock;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
@@ -110,6 +111,10 @@ pub fn provider_schema() -> Schema {
 pub struct ProviderContext {
     client: RwLock<ClientState>,
     stop: CancellationToken,
+    /// Remote objects claimed while planning, by key, with a fingerprint of the claimant.
+    plan_claims: Mutex<HashMap<String, String>>,
+    /// One write lock per remote object key, created on first use.
+    write_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 #[derive(Debug)]
@@ -131,6 +136,8 @@ impl ProviderContext {
         ProviderContext {
             client: RwLock::new(ClientState::NotConfigured),
             stop: CancellationToken::new(),
+            plan_claims: Mutex::default(),
+            write_locks: Mutex::default(),
         }
     }
 
@@ -139,6 +146,8 @@ impl ProviderContext {
         ProviderContext {
             client: RwLock::new(ClientState::Ready(client)),
             stop: CancellationToken::new(),
+            plan_claims: Mutex::default(),
+            write_locks: Mutex::default(),
         }
     }
 
@@ -174,6 +183,40 @@ impl ProviderContext {
     /// Cancelled when Terraform sends StopProvider; long operations select on it.
     pub fn stop_token(&self) -> &CancellationToken {
         &self.stop
+    }
+
+    /// Records that a resource planned in this process manages the remote object `key`, and
+    /// returns the fingerprint of an earlier, different claimant of the same key.
+    ///
+    /// Terraform plans every resource instance of a run in one provider process, so two
+    /// instances that manage the same object both claim its key. An instance planned twice (as
+    /// for a replacement) passes the same `fingerprint` and is not reported.
+    pub fn claim_for_plan(&self, key: &str, fingerprint: &str) -> Option<String> {
+        let mut claims = self
+            .plan_claims
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match claims.get(key) {
+            Some(existing) if existing != fingerprint => Some(existing.clone()),
+            Some(_) => None,
+            None => {
+                claims.insert(key.to_string(), fingerprint.to_string());
+                None
+            }
+        }
+    }
+
+    /// Waits for and takes the write lock of the remote object `key`, so that writes to one
+    /// object from resources applied in parallel do not interleave.
+    pub async fn lock_for_write(&self, key: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut locks = self
+                .write_locks
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            Arc::clone(locks.entry(key.to_string()).or_default())
+        };
+        lock.lock_owned().await
     }
 
     /// Applies a ConfigureProvider request.
