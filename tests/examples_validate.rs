@@ -23,6 +23,23 @@ const REQUIRED_PROVIDERS: &str = r#"terraform {
 }
 "#;
 
+/// Resources that use both provider configurations of `examples/provider`. Terraform validates
+/// a provider block only when a resource uses it, so without them a misspelt provider attribute
+/// would pass.
+const PROVIDER_USERS: &str = r#"resource "workload_im_rule" "default_provider" {
+  name                = "Validate the default provider block"
+  template            = "file"
+  file_base_directory = "/etc"
+}
+
+resource "workload_im_rule" "manager_provider" {
+  provider            = workload.manager
+  name                = "Validate the aliased provider block"
+  template            = "file"
+  file_base_directory = "/etc"
+}
+"#;
+
 fn examples_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
 }
@@ -107,6 +124,9 @@ fn examples_pass_terraform_validate() {
             );
             let workdir = Workdir::new(&terraform);
             copy_example(folder, &workdir);
+            if relative == Path::new("provider") {
+                workdir.write_file("provider_users.tf", PROVIDER_USERS);
+            }
             let output = workdir.run(&["validate"]);
             assert!(
                 output.success() && output.stdout.contains("Success!"),
