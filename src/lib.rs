@@ -9,8 +9,10 @@
 //! | [`client`] | the Workload Security REST API client |
 //! | [`emulator`] | an in-process Workload Security API emulator for the quick start and tests |
 //! | [`logging`] | JSON log lines in the form Terraform's plugin client parses |
+//! | [`docs`] | Registry-format documentation pages rendered from the schemas and examples |
 
 pub mod client;
+pub mod docs;
 pub mod emulator;
 pub mod logging;
 pub mod protocol;
