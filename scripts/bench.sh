@@ -10,9 +10,10 @@
 # Each command records its wall time and the emulator's request log. Every provider process runs
 # under GNU time, through a wrapper that a dev override points Terraform at, which gives its CPU
 # time (user + sys) and peak resident memory. GNU time around Terraform gives the CPU time of
-# Terraform's whole process tree, and /proc gives the emulator's CPU time. Start-up time (process start to go-plugin handshake line) is measured apart, by
-# scripts/bench/handshake.py. scripts/bench/summarize.py turns the records into Markdown tables
-# of medians with min–max and the ratios workload / null.
+# Terraform's whole process tree, and /proc gives the emulator's CPU time. Start-up time (process
+# start to go-plugin handshake line) is measured apart, by scripts/bench/handshake.py.
+# scripts/bench/summarize.py turns the records into Markdown tables of medians with min–max and
+# the ratios workload / null.
 #
 # Usage: scripts/bench.sh [OPTIONS]
 #   -r, --repetitions N    runs of each Terraform command per provider and size (default 5)
