@@ -1,7 +1,8 @@
 //! The `provider "workload"` block: its schema, its validation, and the
 //! configured API client that resources use.
 
-use std::sync::RwLock;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
@@ -110,6 +111,10 @@ pub fn provider_schema() -> Schema {
 pub struct ProviderContext {
     client: RwLock<ClientState>,
     stop: CancellationToken,
+    /// Remote objects claimed while planning, by key, with a fingerprint of the claimant.
+    plan_claims: Mutex<HashMap<String, String>>,
+    /// One write lock per remote object key, created on first use.
+    write_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 #[derive(Debug)]
@@ -131,6 +136,8 @@ impl ProviderContext {
         ProviderContext {
             client: RwLock::new(ClientState::NotConfigured),
             stop: CancellationToken::new(),
+            plan_claims: Mutex::default(),
+            write_locks: Mutex::default(),
         }
     }
 
@@ -139,6 +146,8 @@ impl ProviderContext {
         ProviderContext {
             client: RwLock::new(ClientState::Ready(client)),
             stop: CancellationToken::new(),
+            plan_claims: Mutex::default(),
+            write_locks: Mutex::default(),
         }
     }
 
@@ -174,6 +183,40 @@ impl ProviderContext {
     /// Cancelled when Terraform sends StopProvider; long operations select on it.
     pub fn stop_token(&self) -> &CancellationToken {
         &self.stop
+    }
+
+    /// Records that a resource planned in this process manages the remote object `key`, and
+    /// returns the fingerprint of an earlier, different claimant of the same key.
+    ///
+    /// Terraform plans every resource instance of a run in one provider process, so two
+    /// instances that manage the same object both claim its key. An instance planned twice (as
+    /// for a replacement) passes the same `fingerprint` and is not reported.
+    pub fn claim_for_plan(&self, key: &str, fingerprint: &str) -> Option<String> {
+        let mut claims = self
+            .plan_claims
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match claims.get(key) {
+            Some(existing) if existing != fingerprint => Some(existing.clone()),
+            Some(_) => None,
+            None => {
+                claims.insert(key.to_string(), fingerprint.to_string());
+                None
+            }
+        }
+    }
+
+    /// Waits for and takes the write lock of the remote object `key`, so that writes to one
+    /// object from resources applied in parallel do not interleave.
+    pub async fn lock_for_write(&self, key: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut locks = self
+                .write_locks
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            Arc::clone(locks.entry(key.to_string()).or_default())
+        };
+        lock.lock_owned().await
     }
 
     /// Applies a ConfigureProvider request.
@@ -359,8 +402,7 @@ pub fn resolve_client_config(
     };
     let auth_header = match config.attr("api_key_header").and_then(Value::as_str) {
         Some(header) => parse_auth_header(header).unwrap_or(AuthHeader::ApiSecretKey),
-        None if is_cloud_one(&base_url) => AuthHeader::Authorization,
-        None => AuthHeader::ApiSecretKey,
+        None => AuthHeader::for_url(&base_url),
     };
     let insecure = match config.attr("insecure").and_then(Value::as_bool) {
         Some(insecure) => insecure,
@@ -416,16 +458,6 @@ fn check_endpoint(endpoint: &str) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-fn is_cloud_one(base_url: &str) -> bool {
-    let without_scheme = base_url
-        .split_once("://")
-        .map_or(base_url, |(_, rest)| rest);
-    let host_and_port = without_scheme.split('/').next().unwrap_or_default();
-    let host = host_and_port.split(':').next().unwrap_or_default();
-    let host = host.to_ascii_lowercase();
-    host == "cloudone.trendmicro.com" || host.ends_with(".cloudone.trendmicro.com")
 }
 
 fn parse_auth_header(text: &str) -> Option<AuthHeader> {
@@ -505,24 +537,177 @@ mod tests {
         }
     }
 
+    fn config(pairs: &[(&str, Value)]) -> Value {
+        let mut attributes: std::collections::BTreeMap<String, Value> = provider_schema()
+            .block
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), Value::Null))
+            .collect();
+        for (name, value) in pairs {
+            attributes.insert((*name).to_string(), value.clone());
+        }
+        Value::Object(attributes)
+    }
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn summaries(resolved: &Resolved) -> Vec<String> {
+        match resolved {
+            Resolved::Invalid(diagnostics) => {
+                diagnostics.iter().map(|d| d.summary.clone()).collect()
+            }
+            _ => vec![],
+        }
+    }
+
     #[test]
-    fn cloud_one_hosts_are_recognised() {
+    fn resolve_endpoint_and_key() {
+        let resolved = resolve_client_config(
+            &config(&[
+                (
+                    "endpoint",
+                    Value::string("https://dsm.example.com:4119/api/"),
+                ),
+                ("api_key", Value::string("key")),
+                ("request_timeout", Value::string("90s")),
+                ("max_retries", Value::number_i64(2)),
+            ]),
+            &no_env,
+            "1.15.0",
+        );
+        let Resolved::Ready(client) = resolved else {
+            panic!("expected a client configuration, got {resolved:?}");
+        };
+        assert_eq!(client.base_url, "https://dsm.example.com:4119/api");
+        assert_eq!(client.auth_header, AuthHeader::ApiSecretKey);
+        assert_eq!(client.request_timeout, Duration::from_secs(90));
+        assert_eq!(client.max_retries, 2);
+        assert!(!client.insecure);
+    }
+
+    #[test]
+    fn resolve_region_uses_authorization_header() {
+        let resolved = resolve_client_config(
+            &config(&[
+                ("region", Value::string("de-1")),
+                ("api_key", Value::string("key")),
+            ]),
+            &no_env,
+            "1.15.0",
+        );
+        let Resolved::Ready(client) = resolved else {
+            panic!("expected a client configuration, got {resolved:?}");
+        };
+        assert_eq!(
+            client.base_url,
+            "https://workload.de-1.cloudone.trendmicro.com/api"
+        );
+        assert_eq!(client.auth_header, AuthHeader::Authorization);
+    }
+
+    #[test]
+    fn resolve_attribute_wins_over_env() {
+        let env = |name: &str| match name {
+            ENV_ENDPOINT => Some("http://from-env.example/api".to_string()),
+            ENV_API_KEY => Some("env-key".to_string()),
+            ENV_INSECURE => Some("true".to_string()),
+            _ => None,
+        };
+        let resolved = resolve_client_config(
+            &config(&[("endpoint", Value::string("http://from-config.example/api"))]),
+            &env,
+            "1.15.0",
+        );
+        let Resolved::Ready(client) = resolved else {
+            panic!("expected a client configuration, got {resolved:?}");
+        };
+        assert_eq!(client.base_url, "http://from-config.example/api");
+        assert_eq!(client.api_key.expose(), "env-key");
+        assert!(client.insecure);
+    }
+
+    #[test]
+    fn resolve_reports_missing_settings() {
         let cases = [
             (
-                "region host",
-                "https://workload.us-1.cloudone.trendmicro.com/api",
-                true,
+                "no endpoint",
+                config(&[("api_key", Value::string("k"))]),
+                "Missing API endpoint",
             ),
-            ("legacy host", "https://cloudone.trendmicro.com/api", true),
-            ("manager", "https://dsm.example.com:4119/api", false),
             (
-                "lookalike",
-                "https://cloudone.trendmicro.com.example.com/api",
-                false,
+                "no key",
+                config(&[("endpoint", Value::string("http://x/api"))]),
+                "Missing API key",
+            ),
+            (
+                "both endpoint and region",
+                config(&[
+                    ("endpoint", Value::string("http://x/api")),
+                    ("region", Value::string("us-1")),
+                    ("api_key", Value::string("k")),
+                ]),
+                "Conflicting provider attributes",
+            ),
+            (
+                "bad header",
+                config(&[
+                    ("endpoint", Value::string("http://x/api")),
+                    ("api_key", Value::string("k")),
+                    ("api_key_header", Value::string("x-api-key")),
+                ]),
+                "Invalid api_key_header",
             ),
         ];
-        for (name, url, expected) in cases {
-            assert_eq!(is_cloud_one(url), expected, "case {name}");
+        for (name, value, expected) in cases {
+            let resolved = resolve_client_config(&value, &no_env, "1.0.3");
+            assert!(
+                summaries(&resolved).iter().any(|s| s == expected),
+                "case {name}: expected {expected:?} in {resolved:?}"
+            );
         }
+    }
+
+    #[test]
+    fn resolve_unknown_value_defers() {
+        let resolved = resolve_client_config(
+            &config(&[
+                ("endpoint", Value::Unknown),
+                ("api_key", Value::string("k")),
+            ]),
+            &no_env,
+            "1.15.0",
+        );
+        assert!(
+            matches!(&resolved, Resolved::Unknown(name) if name == "endpoint"),
+            "got {resolved:?}"
+        );
+    }
+
+    #[test]
+    fn client_reports_unknown_configuration() {
+        let context = ProviderContext::new();
+        let diagnostics = context.configure(&config(&[("api_key", Value::Unknown)]), "1.15.0");
+        assert!(
+            diagnostics.is_empty(),
+            "configure itself succeeds: {diagnostics:?}"
+        );
+        let error = context
+            .client()
+            .expect_err("no client while a value is unknown");
+        assert_eq!(error.summary, "Provider configuration is not known yet");
+        assert!(error.detail.contains("`api_key`"));
+    }
+
+    #[test]
+    fn validate_skips_unknown_values() {
+        let diagnostics = validate_provider_config(&config(&[
+            ("endpoint", Value::Unknown),
+            ("region", Value::string("us-1")),
+            ("request_timeout", Value::Unknown),
+        ]));
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
     }
 }

@@ -231,46 +231,31 @@ async fn mtls_client_gets_schema_and_health() {
 }
 
 #[tokio::test]
-async fn client_without_certificate_is_refused() {
-    let identity = client_identity();
-    let plugin = start_plugin(&identity.pem);
-    let result = match connect(&plugin, None).await {
-        Err(_) => None,
-        Ok(channel) => {
-            let mut provider = tfplugin6::provider_client::ProviderClient::new(channel);
-            Some(
-                provider
-                    .get_provider_schema(tfplugin6::get_provider_schema::Request {})
-                    .await,
-            )
-        }
-    };
-    assert!(
-        !matches!(result, Some(Ok(_))),
-        "a client without a certificate must not be served"
-    );
-}
-
-#[tokio::test]
-async fn client_with_other_certificate_is_refused() {
+async fn clients_without_expected_certificate_refused() {
     let expected = client_identity();
     let other = client_identity();
-    let plugin = start_plugin(&expected.pem);
-    let result = match connect(&plugin, Some(&other)).await {
-        Err(_) => None,
-        Ok(channel) => {
-            let mut provider = tfplugin6::provider_client::ProviderClient::new(channel);
-            Some(
-                provider
-                    .get_provider_schema(tfplugin6::get_provider_schema::Request {})
-                    .await,
-            )
-        }
-    };
-    assert!(
-        !matches!(result, Some(Ok(_))),
-        "a client with another certificate must not be served"
-    );
+    let cases = [
+        ("no certificate", None),
+        ("another certificate", Some(&other)),
+    ];
+    for (name, identity) in cases {
+        let plugin = start_plugin(&expected.pem);
+        let result = match connect(&plugin, identity).await {
+            Err(_) => None,
+            Ok(channel) => {
+                let mut provider = tfplugin6::provider_client::ProviderClient::new(channel);
+                Some(
+                    provider
+                        .get_provider_schema(tfplugin6::get_provider_schema::Request {})
+                        .await,
+                )
+            }
+        };
+        assert!(
+            !matches!(result, Some(Ok(_))),
+            "case {name}: the client must not be served"
+        );
+    }
 }
 
 #[tokio::test]

@@ -178,6 +178,11 @@ impl Client {
         retry < self.inner.retry.max_retries
     }
 
+    /// Returns the jittered backoff delay before retry number `retry`.
+    pub(crate) fn backoff(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        self.inner.retry.jittered_delay(retry, retry_after)
+    }
+
     /// Logs the retry and sleeps for the backoff delay before retry number `retry`.
     pub(crate) async fn pause_before_retry(
         &self,
@@ -186,7 +191,7 @@ impl Client {
         retry_after: Option<Duration>,
         reason: &Error,
     ) {
-        let delay = self.inner.retry.jittered_delay(retry, retry_after);
+        let delay = self.backoff(retry, retry_after);
         warn!(
             method = %request.method,
             path = %request.display_path(),

@@ -39,12 +39,33 @@ impl Client {
                 let Some(name) = rule.name.as_deref() else {
                     return Err(error);
                 };
+                // NOTE: the pause gives a create still running on the manager time to finish.
+                // A create that takes longer than the pause is missed by the search, so a very
+                // slow manager can still end up with a duplicate rule.
+                let delay = self.backoff(retry, retry_after);
+                warn!(rule_name = name, reason = %error, delay_ms = delay.as_millis() as u64,
+                    "create failed ambiguously; searching for the rule by name");
+                tokio::time::sleep(delay).await;
+
                 let mut found = self.search_rules_by_name(name).await?;
                 match found.len() {
-                    0 => {}
+                    0 => {
+                        if !self.may_retry(retry) {
+                            return Err(error);
+                        }
+                        warn!(
+                            rule_name = name,
+                            retry = retry + 1,
+                            "rule not found; retrying create"
+                        );
+                        retry += 1;
+                        continue;
+                    }
                     1 => {
-                        warn!(rule_name = name, reason = %error,
-                            "create failed ambiguously; adopting the rule found by name");
+                        warn!(
+                            rule_name = name,
+                            "adopting the rule found after an ambiguous create"
+                        );
                         return Ok(found.remove(0));
                     }
                     count => {

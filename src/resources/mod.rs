@@ -4,6 +4,9 @@
 //! returns values and diagnostics. The server converts wire formats, runs
 //! the generic checks and dispatches by type name through [`registry`].
 
+pub mod im_rule;
+pub mod policy_integrity_monitoring;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -125,6 +128,9 @@ pub trait Resource: Send + Sync + std::fmt::Debug {
 
 /// The resource types this provider offers, by type name.
 pub fn registry() -> BTreeMap<&'static str, Arc<dyn Resource>> {
-    let resources: Vec<Arc<dyn Resource>> = vec![];
+    let resources: Vec<Arc<dyn Resource>> = vec![
+        Arc::new(im_rule::ImRuleResource),
+        Arc::new(policy_integrity_monitoring::PolicyIntegrityMonitoring),
+    ];
     resources.into_iter().map(|r| (r.type_name(), r)).collect()
 }

@@ -3,8 +3,8 @@
 //! go-plugin servers listen on a fresh Unix socket by default and fall back
 //! to TCP on 127.0.0.1 within `PLUGIN_MIN_PORT..=PLUGIN_MAX_PORT` where Unix
 //! sockets are unavailable. With automatic mutual TLS every accepted
-//! connection first completes a TLS handshake; connections that fail it are
-//! closed and logged, and never reach the gRPC server.
+//! connection first completes a TLS handshake. Connections that fail it are
+//! closed and logged, so they never reach the gRPC server.
 
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -57,7 +57,7 @@ impl PluginListener {
         Err(last_error)
     }
 
-    /// The network name and address for the handshake line.
+    /// Returns the network name and address for the handshake line.
     pub fn network_and_address(&self) -> (&'static str, String) {
         match self {
             PluginListener::Unix(_, path) => ("unix", path.display().to_string()),
@@ -71,7 +71,7 @@ impl PluginListener {
         }
     }
 
-    /// The socket file to remove on exit, if any.
+    /// Returns the socket file to remove on exit, if any.
     pub fn socket_path(&self) -> Option<PathBuf> {
         match self {
             PluginListener::Unix(_, path) => Some(path.clone()),

@@ -64,7 +64,7 @@ pub enum ServeError {
 pub struct PluginEnvironment {
     /// `PLUGIN_PROTOCOL_VERSIONS`, the versions the client speaks.
     pub protocol_versions: Vec<u32>,
-    /// Where the Unix socket goes.
+    /// The directory for the Unix socket.
     pub socket_dir: PathBuf,
     /// TCP ports to try where Unix sockets are unavailable.
     pub ports: std::ops::RangeInclusive<u16>,
@@ -117,7 +117,7 @@ pub fn handshake_line(network: &str, address: &str, certificate_der: Option<&[u8
 /// Returns an error when the socket, TLS or gRPC server cannot be set up.
 pub async fn serve_plugin(environment: PluginEnvironment) -> Result<(), ServeError> {
     if !environment.protocol_versions.contains(&PROTOCOL_VERSION) {
-        // go-plugin servers answer with their own version and let the client
+        // go-plugin servers reply with their own version and let the client
         // report the mismatch, which names both sides' versions.
         tracing::warn!(
             offered = ?environment.protocol_versions,

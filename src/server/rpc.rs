@@ -1,8 +1,8 @@
 //! The `tfplugin6.Provider` service: one method per RPC, each of the same
 //! shape. Open a span, decode the request, dispatch, encode the response.
-//! Problems the user should read travel as diagnostics in the response; a
-//! gRPC status is used only where the protocol defines one (UNIMPLEMENTED
-//! for features this provider does not offer).
+//! Problems the user should read travel as diagnostics in the response. A
+//! gRPC status is used only where the protocol defines one, which is
+//! UNIMPLEMENTED for features this provider does not offer.
 
 use std::collections::{BTreeMap, HashMap};
 use std::pin::Pin;
@@ -63,7 +63,7 @@ impl ProviderService {
     }
 }
 
-/// Runs `future` unless Terraform asks the provider to stop first.
+/// Runs `future` unless Terraform sends StopProvider first.
 async fn cancellable<T>(
     context: &ProviderContext,
     future: impl std::future::Future<Output = T>,
@@ -136,7 +136,8 @@ impl Provider for ProviderService {
         }))
     }
 
-    /// The first call on every provider process that has no cached schema.
+    /// Returns the provider and resource schemas: the first call on every
+    /// provider process that has no cached schema.
     async fn get_provider_schema(
         &self,
         _request: Request<wire::get_provider_schema::Request>,
@@ -271,7 +272,7 @@ impl Provider for ProviderService {
         )
     }
 
-    /// Resource identities are not offered; an empty map says so.
+    /// Returns an empty map, because resource identities are not offered.
     async fn get_resource_identity_schemas(
         &self,
         _request: Request<wire::get_resource_identity_schemas::Request>,
@@ -826,5 +827,167 @@ fn server_capabilities() -> wire::ServerCapabilities {
         get_provider_schema_optional: true,
         move_resource_state: false,
         generate_resource_config: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::schema::{Attribute, Block, Mode, Schema};
+    use crate::protocol::value::Type;
+    use crate::resources::{ApplyOutcome, Plan, ReadOutcome};
+    use std::time::Duration;
+
+    /// A resource whose read never finishes, to show that StopProvider
+    /// ends in-flight operations.
+    #[derive(Debug)]
+    struct NeverFinishes;
+
+    #[async_trait::async_trait]
+    impl Resource for NeverFinishes {
+        fn type_name(&self) -> &'static str {
+            "workload_never_finishes"
+        }
+
+        fn schema(&self) -> Schema {
+            Schema {
+                version: 0,
+                block: Block {
+                    attributes: vec![Attribute::new("id", Type::String, Mode::Computed, "ID.")],
+                    ..Block::default()
+                },
+            }
+        }
+
+        fn validate(&self, _config: &Value) -> Diagnostics {
+            Diagnostics::new()
+        }
+
+        async fn plan(&self, _context: &ProviderContext, request: PlanRequest<'_>) -> Plan {
+            Plan {
+                planned: request.proposed.clone(),
+                requires_replace: vec![],
+                diagnostics: Diagnostics::new(),
+            }
+        }
+
+        async fn create(
+            &self,
+            _context: &ProviderContext,
+            _request: ApplyRequest<'_>,
+        ) -> ApplyOutcome {
+            std::future::pending().await
+        }
+
+        async fn read(&self, _context: &ProviderContext, _state: &Value) -> ReadOutcome {
+            std::future::pending().await
+        }
+
+        async fn update(
+            &self,
+            _context: &ProviderContext,
+            _request: ApplyRequest<'_>,
+        ) -> ApplyOutcome {
+            std::future::pending().await
+        }
+
+        async fn delete(&self, _context: &ProviderContext, _prior: &Value) -> Diagnostics {
+            std::future::pending().await
+        }
+
+        async fn import(&self, _context: &ProviderContext, _id: &str) -> ReadOutcome {
+            std::future::pending().await
+        }
+    }
+
+    fn service() -> Arc<ProviderService> {
+        let resource: Arc<dyn Resource> = Arc::new(NeverFinishes);
+        Arc::new(ProviderService::new(BTreeMap::from([(
+            resource.type_name(),
+            resource,
+        )])))
+    }
+
+    #[tokio::test]
+    async fn stop_provider_cancels_inflight_read() {
+        let service = service();
+        let ty = NeverFinishes.schema().value_type();
+        let state = Value::object([("id", Value::string("1"))]);
+        let msgpack = value::encode_msgpack(&state, &ty).expect("state encodes");
+
+        let reader = service.clone();
+        let read = tokio::spawn(async move {
+            reader
+                .read_resource(Request::new(wire::read_resource::Request {
+                    type_name: "workload_never_finishes".into(),
+                    current_state: Some(wire::DynamicValue {
+                        msgpack,
+                        json: vec![],
+                    }),
+                    ..Default::default()
+                }))
+                .await
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!read.is_finished(), "the read is still in flight");
+
+        service
+            .stop_provider(Request::new(wire::stop_provider::Request {}))
+            .await
+            .expect("StopProvider");
+        let response = tokio::time::timeout(Duration::from_secs(5), read)
+            .await
+            .expect("the read ends after StopProvider")
+            .expect("task joins")
+            .expect("a response, not a status")
+            .into_inner();
+        let summaries: Vec<&str> = response
+            .diagnostics
+            .iter()
+            .map(|d| d.summary.as_str())
+            .collect();
+        assert_eq!(summaries, vec!["Operation cancelled"]);
+        assert!(response.new_state.is_some(), "the prior state is kept");
+    }
+
+    #[tokio::test]
+    async fn unknown_resource_type_is_named() {
+        let service = service();
+        let response = service
+            .validate_resource_config(Request::new(wire::validate_resource_config::Request {
+                type_name: "workload_nothing".into(),
+                ..Default::default()
+            }))
+            .await
+            .expect("a response")
+            .into_inner();
+        assert_eq!(response.diagnostics.len(), 1);
+        assert!(response.diagnostics[0].detail.contains("workload_nothing"));
+        assert!(response.diagnostics[0]
+            .detail
+            .contains("workload_never_finishes"));
+    }
+
+    #[tokio::test]
+    async fn invalid_msgpack_becomes_diagnostic() {
+        let service = service();
+        let response = service
+            .plan_resource_change(Request::new(wire::plan_resource_change::Request {
+                type_name: "workload_never_finishes".into(),
+                proposed_new_state: Some(wire::DynamicValue {
+                    msgpack: vec![0xc1, 0xff, 0x00],
+                    json: vec![],
+                }),
+                ..Default::default()
+            }))
+            .await
+            .expect("a response, not a status")
+            .into_inner();
+        assert!(response.planned_state.is_none());
+        assert_eq!(response.diagnostics.len(), 1);
+        assert_eq!(
+            response.diagnostics[0].severity,
+            wire::diagnostic::Severity::Error as i32
+        );
     }
 }

@@ -1,0 +1,361 @@
+//! The `workload_im_rule` resource: an Integrity Monitoring rule (file, registry or custom XML)
+//! managed through `/integritymonitoringrules`.
+//!
+//! | File | Concept |
+//! | --- | --- |
+//! | `fields.rs` | the attribute table and conversions between state and API fields |
+//! | `plan.rs` | validation and planning |
+//! | `state.rs` | state from responses and request bodies from plans |
+//! | `xml.rs` | well-formedness and equivalence of `custom_xml` |
+
+mod fields;
+mod plan;
+mod state;
+mod xml;
+
+use tracing::{debug, warn};
+
+use crate::client::{Client, Error as ClientError, ImRule};
+use crate::protocol::schema::{Attribute, Block, Schema};
+use crate::protocol::value::{Type, Value};
+use crate::protocol::{Diagnostic, Diagnostics};
+use crate::provider::ProviderContext;
+
+use super::{ApplyOutcome, ApplyRequest, Plan, PlanRequest, ReadOutcome, Resource};
+use fields::{Kind, FIELDS};
+use state::{applied_state, attr, create_body, state_from_rule, update_body};
+
+/// The `workload_im_rule` resource type.
+#[derive(Debug, Default)]
+pub struct ImRuleResource;
+
+#[async_trait::async_trait]
+impl Resource for ImRuleResource {
+    fn type_name(&self) -> &'static str {
+        "workload_im_rule"
+    }
+
+    fn schema(&self) -> Schema {
+        let attributes = FIELDS
+            .iter()
+            .map(|field| {
+                let ty = match field.kind {
+                    Kind::Text | Kind::Choice(_) | Kind::Xml | Kind::Id => Type::String,
+                    Kind::Flag { .. } => Type::Bool,
+                    Kind::List => Type::List(Box::new(Type::String)),
+                    Kind::Timestamp => Type::Number,
+                };
+                Attribute::new(field.name, ty, field.mode, field.description)
+            })
+            .collect();
+        Schema {
+            version: 0,
+            block: Block {
+                attributes,
+                blocks: vec![],
+                description: "An Integrity Monitoring rule: a file rule, a registry rule or a \
+                              custom rule written in the rule XML language. Import it by its \
+                              numeric ID. Import fills optional attributes only where the API \
+                              holds a non-empty, non-default value, because it cannot tell \
+                              whether the configuration sets the others."
+                    .to_string(),
+                deprecated: false,
+            },
+        }
+    }
+
+    fn validate(&self, config: &Value) -> Diagnostics {
+        plan::validate(config)
+    }
+
+    async fn plan(&self, _context: &ProviderContext, request: PlanRequest<'_>) -> Plan {
+        Plan {
+            planned: plan::plan(request.prior, request.config),
+            requires_replace: vec![],
+            diagnostics: Diagnostics::new(),
+        }
+    }
+
+    async fn create(&self, context: &ProviderContext, request: ApplyRequest<'_>) -> ApplyOutcome {
+        let client = match context.client() {
+            Ok(client) => client,
+            Err(diagnostic) => return failed(Value::Null, diagnostic),
+        };
+        let body = create_body(request.planned);
+
+        let rule = match client.create_rule(&body).await {
+            Ok(rule) if rule.id.is_some() => rule,
+            Ok(_) => {
+                let error = "the API's response to the create request carries no rule ID";
+                return recover_created(&client, request.planned, &body, error).await;
+            }
+            Err(error) if may_have_created(&error) => {
+                return recover_created(&client, request.planned, &body, &error.with_causes())
+                    .await;
+            }
+            Err(error) => {
+                return failed(
+                    Value::Null,
+                    api_diagnostic("Failed to create integrity monitoring rule", &error),
+                )
+            }
+        };
+
+        debug!(rule_id = rule.id, "created integrity monitoring rule");
+        ApplyOutcome {
+            new_state: applied_state(request.planned, rule),
+            diagnostics: Diagnostics::new(),
+        }
+    }
+
+    async fn read(&self, context: &ProviderContext, state: &Value) -> ReadOutcome {
+        let id = match rule_id(state) {
+            Ok(id) => id,
+            Err(diagnostic) => return read_failed(state, diagnostic),
+        };
+        let client = match context.client() {
+            Ok(client) => client,
+            Err(diagnostic) => return read_failed(state, diagnostic),
+        };
+
+        match client.get_rule(id).await {
+            Ok(rule) => ReadOutcome {
+                state: state_from_rule(rule, state),
+                diagnostics: Diagnostics::new(),
+            },
+            Err(error) if error.is_not_found() => {
+                warn!(
+                    rule_id = id,
+                    "integrity monitoring rule is gone; removing it from state"
+                );
+                ReadOutcome {
+                    state: Value::Null,
+                    diagnostics: Diagnostic::warning(
+                        "Integrity monitoring rule not found",
+                        format!(
+                            "Rule {id} no longer exists on the manager, so it was removed from \
+                             the state. The next plan creates it again."
+                        ),
+                    )
+                    .into(),
+                }
+            }
+            Err(error) => read_failed(
+                state,
+                api_diagnostic("Failed to read integrity monitoring rule", &error),
+            ),
+        }
+    }
+
+    async fn update(&self, context: &ProviderContext, request: ApplyRequest<'_>) -> ApplyOutcome {
+        let prior = request.prior;
+        let id = match rule_id(prior) {
+            Ok(id) => id,
+            Err(diagnostic) => return failed(prior.clone(), diagnostic),
+        };
+        let client = match context.client() {
+            Ok(client) => client,
+            Err(diagnostic) => return failed(prior.clone(), diagnostic),
+        };
+        let body = update_body(prior, request.planned);
+
+        // A plan can differ from the state only in values the API keeps anyway, such as a
+        // reformatted custom_xml, and then there is nothing to send but the state still needs
+        // the new last_updated.
+        let result = if body == ImRule::default() {
+            client.get_rule(id).await
+        } else {
+            client.modify_rule(id, &body).await
+        };
+        match result {
+            Ok(rule) => ApplyOutcome {
+                new_state: applied_state(request.planned, rule),
+                diagnostics: Diagnostics::new(),
+            },
+            Err(error) => failed(
+                prior.clone(),
+                api_diagnostic("Failed to update integrity monitoring rule", &error),
+            ),
+        }
+    }
+
+    async fn delete(&self, context: &ProviderContext, prior: &Value) -> Diagnostics {
+        let id = match rule_id(prior) {
+            Ok(id) => id,
+            Err(diagnostic) => return diagnostic.into(),
+        };
+        let client = match context.client() {
+            Ok(client) => client,
+            Err(diagnostic) => return diagnostic.into(),
+        };
+
+        match client.delete_rule(id).await {
+            Ok(()) => Diagnostics::new(),
+            Err(error) if error.is_not_found() => {
+                debug!(
+                    rule_id = id,
+                    "integrity monitoring rule was already deleted"
+                );
+                Diagnostics::new()
+            }
+            Err(error) => Diagnostic::error(
+                "Failed to delete integrity monitoring rule",
+                format!(
+                    "{}\n\nA rule that a policy still uses cannot be deleted. Remove it from \
+                     every policy first.",
+                    error.with_causes()
+                ),
+            )
+            .into(),
+        }
+    }
+
+    async fn import(&self, context: &ProviderContext, id: &str) -> ReadOutcome {
+        let trimmed = id.trim();
+        let Some(rule_id) = trimmed.parse::<i64>().ok().filter(|id| *id > 0) else {
+            return read_failed(
+                &Value::Null,
+                Diagnostic::error(
+                    "Invalid import ID",
+                    format!(
+                        "The import ID {id:?} is not a rule ID. Use the rule's numeric API ID, \
+                         for example `terraform import workload_im_rule.example 123`."
+                    ),
+                ),
+            );
+        };
+        let client = match context.client() {
+            Ok(client) => client,
+            Err(diagnostic) => return read_failed(&Value::Null, diagnostic),
+        };
+
+        match client.get_rule(rule_id).await {
+            Ok(rule) => ReadOutcome {
+                state: state_from_rule(rule, &Value::Null),
+                diagnostics: Diagnostics::new(),
+            },
+            Err(error) if error.is_not_found() => read_failed(
+                &Value::Null,
+                Diagnostic::error(
+                    "Integrity monitoring rule not found",
+                    format!("No integrity monitoring rule has ID {rule_id}, so there is nothing to import."),
+                ),
+            ),
+            Err(error) => read_failed(
+                &Value::Null,
+                api_diagnostic("Failed to import integrity monitoring rule", &error),
+            ),
+        }
+    }
+}
+
+/// Parses the numeric rule ID held in the state's `id`.
+fn rule_id(state: &Value) -> Result<i64, Diagnostic> {
+    let text = attr(state, "id").as_str().unwrap_or_default();
+    text.parse::<i64>().map_err(|_| {
+        Diagnostic::error(
+            "Invalid rule ID in state",
+            format!(
+                "The state holds {text:?} as the rule ID, which is not a number. Remove the \
+                 resource from the state with `terraform state rm` and import the rule by its \
+                 numeric ID."
+            ),
+        )
+        .at_attribute("id")
+    })
+}
+
+/// Reports whether a failed create may still have made the rule, because the request reached
+/// the manager but no usable response came back.
+fn may_have_created(error: &ClientError) -> bool {
+    matches!(
+        error,
+        ClientError::Timeout { .. } | ClientError::Connection { .. } | ClientError::Decode { .. }
+    ) || matches!(error.status(), Some(500 | 502 | 503 | 504))
+}
+
+/// Looks for the rule a failed create may have made, by its exact name. When exactly one is
+/// found, returns its state with an error, so that Terraform records the rule as tainted and
+/// replaces it on the next apply instead of losing track of it.
+async fn recover_created(
+    client: &Client,
+    planned: &Value,
+    body: &ImRule,
+    cause: &str,
+) -> ApplyOutcome {
+    let summary = "Failed to create integrity monitoring rule";
+    let name = body.name.as_deref().unwrap_or_default();
+    let found = match client.search_rules_by_name(name).await {
+        Ok(found) => found,
+        Err(error) => {
+            return failed(
+                Value::Null,
+                Diagnostic::error(
+                    summary,
+                    format!(
+                        "{cause}\n\nThe manager may have created the rule anyway, and the search \
+                         for it by name failed as well: {}. Check for a rule named {name:?} and \
+                         import it if it exists.",
+                        error.with_causes()
+                    ),
+                ),
+            )
+        }
+    };
+    let [rule] = found.as_slice() else {
+        let detail = if found.is_empty() {
+            format!("{cause}\n\nNo rule named {name:?} exists, so nothing was created.")
+        } else {
+            format!(
+                "{cause}\n\n{} rules are named {name:?}, so the provider cannot tell which one \
+                 this request made. Delete the extra rules or import one of them.",
+                found.len()
+            )
+        };
+        return failed(Value::Null, Diagnostic::error(summary, detail));
+    };
+
+    let id = rule.id.unwrap_or_default();
+    warn!(
+        rule_id = id,
+        "create failed after the rule was made; returning it as tainted"
+    );
+    let mut state = applied_state(planned, rule.clone());
+    if let Value::Object(attributes) = &mut state {
+        for value in attributes.values_mut() {
+            // Terraform rejects unknown values in applied state, and this state is only kept
+            // so that the rule is replaced later.
+            if !value.is_wholly_known() {
+                *value = Value::Null;
+            }
+        }
+    }
+    failed(
+        state,
+        Diagnostic::error(
+            summary,
+            format!(
+                "{cause}\n\nThe manager created the rule anyway as ID {id}. It is kept in the \
+                 state marked as tainted, so the next apply replaces it."
+            ),
+        ),
+    )
+}
+
+fn api_diagnostic(summary: &str, error: &ClientError) -> Diagnostic {
+    Diagnostic::error(summary, format!("{}.", error.with_causes()))
+}
+
+fn failed(new_state: Value, diagnostic: Diagnostic) -> ApplyOutcome {
+    ApplyOutcome {
+        new_state,
+        diagnostics: diagnostic.into(),
+    }
+}
+
+fn read_failed(state: &Value, diagnostic: Diagnostic) -> ReadOutcome {
+    ReadOutcome {
+        state: state.clone(),
+        diagnostics: diagnostic.into(),
+    }
+}
