@@ -5,8 +5,10 @@
 # For each size N it runs, REPETITIONS times each:
 #   workload: `terraform apply`, a no-change `terraform plan` and `terraform destroy` of N
 #             `workload_im_rule` file rules plus one `workload_policy_integrity_monitoring` on
-#             the seeded policy 2 that assigns all of them;
-#   null:     the same three commands on N `null_resource` instances.
+#             the seeded policy 2 that assigns all of them; in the first repetition only, an
+#             `update` (apply with a new description on every rule) before the destroy;
+#   null:     apply, plan and destroy of N `null_resource` instances, which have nothing to
+#             update in place.
 # Each command records its wall time and the emulator's request log. Every provider process runs
 # under GNU time, through a wrapper that a dev override points Terraform at, which gives its CPU
 # time (user + sys) and peak resident memory. GNU time around Terraform gives the CPU time of
@@ -136,7 +138,8 @@ EOF
     chmod +x "$dir/terraform-provider-$name"
 }
 
-# Writes the Terraform configuration of N workload rules and the policy resource into DIR.
+# Writes the Terraform configuration of N workload rules and the policy resource into DIR. The
+# variable revision goes into every description, so that a new value updates every rule.
 write_workload_config() {
     local dir="$1" count="$2"
     mkdir -p "$dir"
@@ -152,10 +155,15 @@ terraform {
 # The endpoint and API key come from WORKLOAD_SECURITY_ENDPOINT and WORKLOAD_SECURITY_API_KEY.
 provider "workload" {}
 
+variable "revision" {
+  type    = number
+  default = 1
+}
+
 resource "workload_im_rule" "r" {
   count               = $count
   name                = "bench file rule \${count.index}"
-  description         = "Benchmark rule \${count.index}"
+  description         = "Benchmark rule \${count.index}, revision \${var.revision}"
   template            = "file"
   file_base_directory = "/var/lib/bench/\${count.index}"
 }
@@ -216,7 +224,7 @@ start_emulator() {
     emulator_url="${BASH_REMATCH[1]}"
 }
 
-# Runs one Terraform command (apply, plan or destroy) for PROVIDER at SIZE in working directory
+# Runs one Terraform command (apply, plan, update or destroy) for PROVIDER at SIZE in working directory
 # DIR and stores its records in RECORD_DIR.
 run_command() {
     local provider="$1" size="$2" command="$3" dir="$4" record_dir="$5"
@@ -224,6 +232,7 @@ run_command() {
     case "$command" in
     apply) args=(apply -auto-approve -input=false -no-color) ;;
     plan) args=(plan -detailed-exitcode -input=false -no-color) ;;
+    update) args=(apply -auto-approve -input=false -no-color -var revision=2) ;;
     destroy) args=(destroy -auto-approve -input=false -no-color) ;;
     esac
     mkdir -p "$record_dir"
@@ -317,7 +326,11 @@ for size in $sizes; do
     done
     for repetition in $(seq "$repetitions"); do
         for provider in $providers; do
-            for command in apply plan destroy; do
+            commands="apply plan destroy"
+            if [[ "$provider" == workload && "$repetition" == 1 ]]; then
+                commands="apply plan update destroy"
+            fi
+            for command in $commands; do
                 log "N=$size $provider $command ($repetition/$repetitions)"
                 run_command "$provider" "$size" "$command" "$work_dir/$provider-$size" \
                     "$raw_dir/$provider/$size/$command/$repetition"

@@ -16,7 +16,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-COMMANDS = ("apply", "plan", "destroy")
+COMMANDS = ("apply", "plan", "update", "destroy")
 PROVIDER_NAMES = {
     "workload": "workload (Rust)",
     "null": "null 2.1.2 (Go)",
@@ -156,13 +156,15 @@ def main():
 
     out.append("## Terraform commands\n")
     out.append(
+        "Update (workload only) applies a new description to every rule and runs in the first "
+        "repetition only. "
         "Provider CPU is user + sys summed over every provider process of the command; peak RSS "
         "is the largest of those processes. Terraform core CPU is the CPU time of Terraform's "
         "process tree minus the providers'. Requests per resource divide the emulator's request "
         "count by N (for workload, the policy resource's requests are included).\n"
     )
     header = [
-        "Provider", "N", "Command", "Wall, s", "Provider CPU, s", "CPU per resource, ms",
+        "Provider", "N", "Command", "Runs", "Wall, s", "Provider CPU, s", "CPU per resource, ms",
         "Peak RSS, MiB", "Provider processes", "Terraform core CPU, s", "Emulator CPU, s",
         "API requests per resource",
     ]
@@ -175,7 +177,7 @@ def main():
                     continue
                 column = lambda key: [run[key] for run in group]  # noqa: E731
                 rows.append([
-                    PROVIDER_NAMES[provider], size, command,
+                    PROVIDER_NAMES[provider], size, command, len(group),
                     spread(column("wall_s"), 2),
                     spread(column("provider_cpu_s"), 2),
                     spread(column("cpu_per_resource_ms"), 2),
