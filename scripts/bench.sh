@@ -5,8 +5,8 @@
 # For each size N it runs, REPETITIONS times each:
 #   workload: `terraform apply`, a no-change `terraform plan` and `terraform destroy` of N
 #             `workload_im_rule` file rules plus one `workload_policy_integrity_monitoring` on
-#             the seeded policy 2 that assigns all of them; in the first repetition only, an
-#             `update` (apply with a new description on every rule) before the destroy;
+#             the seeded policy 2 that assigns all of them. The first repetition also runs an
+#             `update` before the destroy: an apply with a new description on every rule.
 #   null:     apply, plan and destroy of N `null_resource` instances, which have nothing to
 #             update in place.
 # Each command records its wall time and the emulator's request log. Every provider process runs

@@ -3,9 +3,9 @@
 
 Usage: handshake.py --client-cert PEM_FILE --runs N --provider LABEL:PROTOCOL:PATH [--provider ...]
 
-Each run starts a provider with the environment Terraform gives a plugin (magic cookie, protocol
-version, port range, the client certificate for automatic mutual TLS), waits for the first line on
-stdout, then kills the process and collects its resource usage. The providers take turns run by
+Each run starts a provider with the environment Terraform gives a plugin: magic cookie, protocol
+version, port range and the client certificate for automatic mutual TLS. It waits for the first
+line on stdout, then kills the process and collects its resource usage. The providers take turns run by
 run, so that load from other programs on the machine falls on all of them alike, and one
 unmeasured run of each warms the page cache first.
 
