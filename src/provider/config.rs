@@ -12,6 +12,10 @@ use super::{ENV_API_KEY, ENV_ENDPOINT, ENV_INSECURE, ENV_REGION};
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 const DEFAULT_MAX_RETRIES: u32 = 8;
 
+/// The longest request timeout accepted. A longer one is almost certainly a
+/// typing error, and one day is far beyond any answer the API gives.
+const MAX_REQUEST_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+
 /// The outcome of reading the provider block and the environment.
 #[derive(Debug)]
 pub enum Resolved {
@@ -237,12 +241,18 @@ fn parse_auth_header(text: &str) -> Option<AuthHeader> {
 ///
 /// # Errors
 ///
-/// Returns a message naming the text when it is not such a duration.
+/// Returns a message naming the text when it is not such a duration, is
+/// zero, or is longer than 24 hours.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let invalid = || {
         format!(
             "{text:?} is not a duration. Write a number followed by a unit (ms, s, m or h), \
              such as \"60s\" or \"1m30s\"."
+        )
+    };
+    let too_long = || {
+        format!(
+            "{text:?} is longer than the maximum of 24h; use a shorter duration such as \"60s\"."
         )
     };
     let mut rest = text.trim();
@@ -267,7 +277,12 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             _ => return Err(invalid()),
         };
         rest = &rest[unit_len..];
-        total += Duration::from_secs_f64(amount * seconds_per_unit);
+        let part =
+            Duration::try_from_secs_f64(amount * seconds_per_unit).map_err(|_| too_long())?;
+        total = total.checked_add(part).ok_or_else(too_long)?;
+    }
+    if total > MAX_REQUEST_TIMEOUT {
+        return Err(too_long());
     }
     if total.is_zero() {
         return Err(format!(
@@ -297,6 +312,15 @@ mod tests {
             ("unknown unit", "5d", None),
             ("empty", "", None),
             ("zero", "0s", None),
+            ("beyond duration range", "9999999999999999h", None),
+            ("huge seconds", "99999999999999999999999s", None),
+            (
+                "sum overflows",
+                "10000000000000000000s10000000000000000000s",
+                None,
+            ),
+            ("over one day", "25h", None),
+            ("one day", "24h", Some(Duration::from_secs(86_400))),
         ];
         for (name, text, expected) in cases {
             assert_eq!(parse_duration(text).ok(), expected, "case {name}");

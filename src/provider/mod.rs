@@ -82,7 +82,7 @@ pub fn provider_schema() -> Schema {
             Type::String,
             Mode::Optional,
             "How long one HTTP request may take, as a duration such as `\"60s\"` or \
-             `\"2m\"`. Defaults to `\"60s\"`.",
+             `\"2m\"`, at most 24 hours. Defaults to `\"60s\"`.",
         ),
         Attribute::new(
             "max_retries",
