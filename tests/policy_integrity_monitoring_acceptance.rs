@@ -568,6 +568,10 @@ fn errors_scenario(terraform: &Terraform) {
         flat(&missing_rule).contains("rule_ids = [99999]"),
         "{version}: missing rule path\n{missing_rule}"
     );
+    assert!(
+        flat(&missing_rule).contains("Failed to configure Integrity Monitoring"),
+        "{version}: a failed create is named as such\n{missing_rule}"
+    );
     assert_eq!(policy(emulator, 1), seeded_base, "{version}: policy 1 kept");
 
     // A policy that disappears is removed from state with a warning.

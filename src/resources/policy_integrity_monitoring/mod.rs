@@ -96,7 +96,8 @@ pub(crate) fn schema() -> Schema {
              resource manages is reset to inherited, the direct rule assignments are removed \
              when `rule_ids` is managed, and a managed `state` is set to `inherited`. When \
              `false`, destroy only removes the resource from the Terraform state and leaves the \
-             policy as it is.",
+             policy as it is, including its direct rule assignments, so a `workload_im_rule` \
+             that stays assigned cannot be deleted until it is unassigned.",
         ),
         Attribute::new(
             "module_status",

@@ -108,11 +108,20 @@ struct Responses {
     assignments: Option<Assignments>,
 }
 
+/// Why the resource writes to a policy; it names the operation in error messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Create,
+    Update,
+    ResetOnDestroy,
+}
+
 /// Sends the writes from `prior` to `planned` for `policy_id` and returns the responses. On
 /// error, `wrote` records whether any write had already succeeded.
 async fn send(
     client: &Client,
     policy_id: i64,
+    purpose: Purpose,
     writes: Writes,
     responses: &mut Responses,
     wrote: &mut bool,
@@ -126,14 +135,14 @@ async fn send(
         client
             .reset_policy_setting(policy_id, setting.api_name)
             .await
-            .map_err(|error| write_error(policy_id, &error))?;
+            .map_err(|error| write_error(policy_id, purpose, &error))?;
         *wrote = true;
     }
     if writes.clear_rules {
         let assignments = client
             .set_assignments(policy_id, &[])
             .await
-            .map_err(|error| write_error(policy_id, &error))?;
+            .map_err(|error| write_error(policy_id, purpose, &error))?;
         responses.assignments = Some(assignments);
         *wrote = true;
     }
@@ -141,7 +150,7 @@ async fn send(
         let policy = client
             .modify_policy_im(policy_id, &writes.modify, true)
             .await
-            .map_err(|error| write_error(policy_id, &error))?;
+            .map_err(|error| write_error(policy_id, purpose, &error))?;
         responses.policy = Some(policy);
         *wrote = true;
     }
@@ -176,7 +185,21 @@ pub(super) async fn apply(context: &ProviderContext, request: &ApplyRequest<'_>)
     let _guard = context.lock_for_write(&policy_key(policy_id)).await;
     let mut responses = Responses::default();
     let mut wrote = false;
-    if let Err(diagnostic) = send(&client, policy_id, writes, &mut responses, &mut wrote).await {
+    let purpose = if creating {
+        Purpose::Create
+    } else {
+        Purpose::Update
+    };
+    if let Err(diagnostic) = send(
+        &client,
+        policy_id,
+        purpose,
+        writes,
+        &mut responses,
+        &mut wrote,
+    )
+    .await
+    {
         // After a partial write the state records the plan, so that a failed create is tainted
         // and replaced, and a failed update is planned again.
         let state = if wrote {
@@ -209,7 +232,7 @@ async fn fill_computed(
         let policy = client
             .get_policy(policy_id, true)
             .await
-            .map_err(|error| write_error(policy_id, &error))?;
+            .map_err(|error| policy_error(policy_id, "read", &error))?;
         responses.policy = Some(policy);
     }
     let recommendations_unknown = unknown(state, "recommended_to_assign_rule_ids")
@@ -218,7 +241,7 @@ async fn fill_computed(
         let assignments = client
             .list_assignments(policy_id, true)
             .await
-            .map_err(|error| write_error(policy_id, &error))?;
+            .map_err(|error| policy_error(policy_id, "read", &error))?;
         responses.assignments = Some(assignments);
     }
 
@@ -488,7 +511,16 @@ pub(super) async fn delete(context: &ProviderContext, prior: &Value) -> Diagnost
     let _guard = context.lock_for_write(&policy_key(policy_id)).await;
     let mut responses = Responses::default();
     let mut wrote = false;
-    match send(&client, policy_id, writes, &mut responses, &mut wrote).await {
+    match send(
+        &client,
+        policy_id,
+        Purpose::ResetOnDestroy,
+        writes,
+        &mut responses,
+        &mut wrote,
+    )
+    .await
+    {
         Ok(()) => Diagnostics::new(),
         Err(diagnostic) => {
             // A policy deleted outside Terraform has nothing left to reset.
@@ -508,7 +540,7 @@ const NOT_FOUND_SUMMARY: &str = "Policy not found";
 ///
 /// NOTE: the API has no field in its error body, so the attribute is guessed from the message
 /// text: a setting's API name, else "rule" or "state" in a 400 response.
-fn write_error(policy_id: i64, error: &Error) -> Diagnostic {
+fn write_error(policy_id: i64, purpose: Purpose, error: &Error) -> Diagnostic {
     let message = error.to_string();
     let named_setting = SETTINGS
         .iter()
@@ -516,10 +548,25 @@ fn write_error(policy_id: i64, error: &Error) -> Diagnostic {
     if error.is_not_found() && named_setting.is_none() {
         return policy_error(policy_id, "changed", error);
     }
+    let (summary, operation, advice) = match purpose {
+        Purpose::Create => (
+            "Failed to configure Integrity Monitoring",
+            "Configuring",
+            "",
+        ),
+        Purpose::Update => ("Failed to update Integrity Monitoring", "Changing", ""),
+        Purpose::ResetOnDestroy => (
+            "Failed to reset Integrity Monitoring",
+            "Resetting",
+            " To leave the policy as it is instead, set `reset_on_destroy = false`, apply, and \
+             destroy again.",
+        ),
+    };
     let diagnostic = Diagnostic::error(
-        "Failed to update Integrity Monitoring",
+        summary,
         format!(
-            "Changing the Integrity Monitoring configuration of policy {policy_id} failed: {}",
+            "{operation} the Integrity Monitoring configuration of policy {policy_id} failed: \
+             {}{advice}",
             as_sentence(&error.with_causes())
         ),
     );
