@@ -34,9 +34,20 @@ pub enum TlsError {
     Config(#[from] rustls::Error),
 }
 
-/// The crypto provider every TLS object of the plugin server uses.
+/// The crypto provider every TLS object of the plugin server uses: *ring*
+/// for key exchange, ciphers, randomness and the server's own key, and
+/// aws-lc-rs only to verify signatures, because *ring* cannot verify the
+/// client's P-521 certificate.
+///
+/// aws-lc-rs seeds its random number generator on first use, which took
+/// most of the provider's start-up time; keeping randomness on *ring*, which
+/// reads the operating system's generator directly, avoids that cost in
+/// every provider process Terraform starts.
 pub fn crypto_provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+    let mut provider = rustls::crypto::ring::default_provider();
+    provider.signature_verification_algorithms =
+        rustls::crypto::aws_lc_rs::default_provider().signature_verification_algorithms;
+    Arc::new(provider)
 }
 
 /// A self-signed server certificate and its private key.
@@ -67,7 +78,9 @@ pub fn generate_server_identity() -> Result<ServerIdentity, TlsError> {
         IsCa, KeyPair, KeyUsagePurpose,
     };
 
-    let key_pair = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+    let signer = RingSigner::generate()?;
+    let pkcs8 = signer.pkcs8.clone();
+    let key_pair = KeyPair::from_remote(Box::new(signer))?;
     let mut params = CertificateParams::new(vec!["localhost".to_string()])?;
     let mut name = DistinguishedName::new();
     name.push(DnType::OrganizationName, "terraform-provider-workload");
@@ -91,8 +104,54 @@ pub fn generate_server_identity() -> Result<ServerIdentity, TlsError> {
 
     Ok(ServerIdentity {
         certificate: certificate.der().clone(),
-        key: PrivatePkcs8KeyDer::from(key_pair.serialize_der()),
+        key: PrivatePkcs8KeyDer::from(pkcs8),
     })
+}
+
+/// A P-256 key generated and used with *ring*, through which rcgen signs the
+/// server certificate (see [`crypto_provider`] for why not aws-lc-rs).
+struct RingSigner {
+    pkcs8: Vec<u8>,
+    key_pair: ring::signature::EcdsaKeyPair,
+    random: ring::rand::SystemRandom,
+}
+
+impl RingSigner {
+    fn generate() -> Result<RingSigner, TlsError> {
+        use ring::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_ASN1_SIGNING};
+
+        let random = ring::rand::SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &random)
+            .map_err(|_| TlsError::Generate(rcgen::Error::RingUnspecified))?;
+        let key_pair =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref(), &random)
+                .map_err(|err| {
+                    TlsError::Generate(rcgen::Error::RingKeyRejected(err.to_string()))
+                })?;
+        Ok(RingSigner {
+            pkcs8: pkcs8.as_ref().to_vec(),
+            key_pair,
+            random,
+        })
+    }
+}
+
+impl rcgen::RemoteKeyPair for RingSigner {
+    fn public_key(&self) -> &[u8] {
+        use ring::signature::KeyPair;
+        self.key_pair.public_key().as_ref()
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        self.key_pair
+            .sign(&self.random, message)
+            .map(|signature| signature.as_ref().to_vec())
+            .map_err(|_| rcgen::Error::RingUnspecified)
+    }
+
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        &rcgen::PKCS_ECDSA_P256_SHA256
+    }
 }
 
 fn time_now() -> time::OffsetDateTime {
