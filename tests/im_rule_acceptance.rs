@@ -132,6 +132,18 @@ fn assert_output_contains(output: &TfOutput, expected: &str) {
     );
 }
 
+/// Runs a Terraform command that must succeed.
+fn run_ok(workdir: &Workdir, args: &[&str]) -> TfOutput {
+    let output = workdir.run(args);
+    assert!(
+        output.success(),
+        "`terraform {}` failed with Terraform {}\n{output}",
+        args.join(" "),
+        workdir.terraform().version
+    );
+    output
+}
+
 fn assert_plan_changes(workdir: &Workdir) -> TfOutput {
     let output = workdir.plan_exit_code();
     assert_eq!(
@@ -446,4 +458,179 @@ fn api_failures(terraform: &Terraform) {
     let replaced = api.user_rule_ids();
     assert_eq!(replaced.len(), 1);
     assert_ne!(replaced, created);
+}
+
+/// A seeded policy without rule assignments, for the scenarios that assign rules through a
+/// `workload_policy_integrity_monitoring`.
+const WINDOWS_POLICY_ID: i64 = 3;
+
+/// A set of file rules, one per directory, that a policy resource assigns. With
+/// `create_before_destroy`, the rules carry that lifecycle setting.
+fn assigned_rules_config(directories: &[&str], create_before_destroy: bool) -> String {
+    let directories = serde_json::to_string(directories).expect("strings encode as JSON");
+    let lifecycle = if create_before_destroy {
+        "\n  lifecycle {\n    create_before_destroy = true\n  }\n"
+    } else {
+        ""
+    };
+    format!(
+        r#"
+resource "workload_im_rule" "dirs" {{
+  for_each            = toset({directories})
+  name                = "watch ${{each.key}}"
+  template            = "file"
+  file_base_directory = each.key
+{lifecycle}}}
+
+resource "workload_policy_integrity_monitoring" "policy" {{
+  policy_id = {WINDOWS_POLICY_ID}
+  rule_ids  = [for rule in workload_im_rule.dirs : rule.id]
+}}
+"#
+    )
+}
+
+/// Returns the rule IDs the policy lists directly, sorted.
+fn assigned_rule_ids(api: &Api) -> Vec<i64> {
+    let policy = api
+        .emulator
+        .policy_json(WINDOWS_POLICY_ID)
+        .expect("the seeded policy exists");
+    let mut ids: Vec<i64> = policy["integrityMonitoring"]["ruleIDs"]
+        .as_array()
+        .map(|ids| ids.iter().filter_map(Value::as_i64).collect())
+        .unwrap_or_default();
+    ids.sort_unstable();
+    ids
+}
+
+#[test]
+fn im_rule_removed_from_policy() {
+    for_each_terraform(removed_from_policy);
+}
+
+fn removed_from_policy(terraform: &Terraform) {
+    // Without create_before_destroy, Terraform deletes a rule dropped from the set before it
+    // updates the policy, so the delete fails and the detail names the ways out.
+    let api = Api::start();
+    let workdir = api.workdir(terraform);
+    workdir.write_config(&assigned_rules_config(&["/a", "/b"], false));
+    workdir.apply();
+    let kept = rule_id(&workdir, "workload_im_rule.dirs[\"/a\"]");
+    let dropped = rule_id(&workdir, "workload_im_rule.dirs[\"/b\"]");
+    let mut both = vec![kept, dropped];
+    both.sort_unstable();
+    assert_eq!(assigned_rule_ids(&api), both);
+
+    workdir.write_config(&assigned_rules_config(&["/a"], false));
+    let output = workdir.apply_expect_error();
+    assert_output_contains(&output, "cannot be deleted because it is assigned");
+    assert_output_contains(&output, "create_before_destroy = true");
+    assert_output_contains(&output, "put the rule back into the configuration");
+    assert_output_contains(&output, "terraform apply -target");
+    assert_output_contains(&output, "reset_on_destroy = false");
+    assert_eq!(assigned_rule_ids(&api), both, "the policy is not updated");
+
+    // Terraform takes create_before_destroy for a deleted instance from the state, so adding it
+    // only helps once an apply has stored it, with the rule back in the set.
+    workdir.write_config(&assigned_rules_config(&["/a", "/b"], true));
+    workdir.apply();
+    workdir.write_config(&assigned_rules_config(&["/a"], true));
+    workdir.apply();
+    workdir.assert_plan_empty();
+    assert_eq!(assigned_rule_ids(&api), vec![kept]);
+    assert_eq!(api.user_rule_ids(), vec![kept]);
+    workdir.destroy();
+    assert_eq!(api.user_rule_ids(), Vec::<i64>::new());
+    assert_eq!(assigned_rule_ids(&api), Vec::<i64>::new());
+
+    // With create_before_destroy from the start, shrinking the set just works.
+    let api = Api::start();
+    let workdir = api.workdir(terraform);
+    workdir.write_config(&assigned_rules_config(&["/a", "/b"], true));
+    workdir.apply();
+    let kept = rule_id(&workdir, "workload_im_rule.dirs[\"/a\"]");
+    workdir.write_config(&assigned_rules_config(&["/a"], true));
+    workdir.apply();
+    workdir.assert_plan_empty();
+    assert_eq!(assigned_rule_ids(&api), vec![kept]);
+    assert_eq!(api.user_rule_ids(), vec![kept]);
+
+    // A removed resource block is no dependency of the policy any more, so applying the policy
+    // alone first unassigns the rule, and then the delete succeeds.
+    workdir.write_config(
+        &format!(
+            "{}\n{}",
+            assigned_rules_config(&["/a"], true),
+            "resource \"workload_im_rule\" \"single\" {\n  name = \"single\"\n  \
+         template = \"file\"\n  file_base_directory = \"/c\"\n}\n"
+        )
+        .replace(
+            "[for rule in workload_im_rule.dirs : rule.id]",
+            "concat([for rule in workload_im_rule.dirs : rule.id], [workload_im_rule.single.id])",
+        ),
+    );
+    workdir.apply();
+    let single = rule_id(&workdir, "workload_im_rule.single");
+    let mut both = vec![kept, single];
+    both.sort_unstable();
+    assert_eq!(assigned_rule_ids(&api), both);
+    workdir.write_config(&assigned_rules_config(&["/a"], false));
+    let output = workdir.apply_expect_error();
+    assert_output_contains(&output, "cannot be deleted because it is assigned");
+    run_ok(
+        &workdir,
+        &[
+            "apply",
+            "-auto-approve",
+            "-target=workload_policy_integrity_monitoring.policy",
+        ],
+    );
+    assert_eq!(assigned_rule_ids(&api), vec![kept]);
+    workdir.apply();
+    workdir.assert_plan_empty();
+    assert_eq!(api.user_rule_ids(), vec![kept]);
+
+    workdir.destroy();
+    assert_eq!(api.user_rule_ids(), Vec::<i64>::new());
+    assert_eq!(assigned_rule_ids(&api), Vec::<i64>::new());
+}
+
+/// A seeded rule issued by Trend Micro.
+const VENDOR_RULE_ID: i64 = 104;
+
+#[test]
+fn im_rule_import_warns_vendor_rule() {
+    for_each_terraform(import_vendor_rule);
+}
+
+fn import_vendor_rule(terraform: &Terraform) {
+    let api = Api::start();
+    let workdir = api.workdir(terraform);
+    workdir.write_config(
+        r#"
+resource "workload_im_rule" "vendor" {
+  name       = "Unix - Open Port Monitor"
+  template   = "custom"
+  custom_xml = "<PortSet><include key=\"*\"/></PortSet>"
+}
+"#,
+    );
+    let output = workdir.import("workload_im_rule.vendor", &VENDOR_RULE_ID.to_string());
+    assert_output_contains(&output, "Imported a rule issued by Trend Micro");
+    assert_output_contains(&output, "Rule 104 was issued by Trend Micro");
+    assert_output_contains(&output, "terraform state rm");
+    assert_output_contains(&output, "`removed` block");
+
+    // Destroy fails with the manager's 403, and the detail points to the same way out.
+    let output = workdir.run(&["destroy", "-auto-approve"]);
+    assert_eq!(output.code, 1, "{output}");
+    assert_output_contains(&output, "does not let anyone delete such rules");
+    assert_output_contains(&output, "terraform state rm");
+    assert_eq!(rule_id(&workdir, "workload_im_rule.vendor"), VENDOR_RULE_ID);
+
+    // Removing it from the state lets destroy finish and leaves the rule on the manager.
+    run_ok(&workdir, &["state", "rm", "workload_im_rule.vendor"]);
+    workdir.destroy();
+    assert_eq!(api.rule(VENDOR_RULE_ID)["type"], "2");
 }

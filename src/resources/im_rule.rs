@@ -172,10 +172,20 @@ impl Resource for ImRuleResource {
                 new_state: applied_state(request.planned, rule),
                 diagnostics: Diagnostics::new(),
             },
-            Err(error) => failed(
-                prior.clone(),
-                api_diagnostic("Failed to update integrity monitoring rule", &error),
-            ),
+            Err(error) => {
+                let mut detail = error_sentence(&error);
+                if is_vendor_rule(prior) && error.status() == Some(403) {
+                    detail.push_str(&format!(
+                        "\n\nRule {id} was issued by Trend Micro, and the manager rejects \
+                         changes to most attributes of such rules. Undo the change in the \
+                         configuration. {STOP_MANAGING_VENDOR_RULE}"
+                    ));
+                }
+                failed(
+                    prior.clone(),
+                    Diagnostic::error("Failed to update integrity monitoring rule", detail),
+                )
+            }
         }
     }
 
@@ -200,11 +210,7 @@ impl Resource for ImRuleResource {
             }
             Err(error) => Diagnostic::error(
                 "Failed to delete integrity monitoring rule",
-                format!(
-                    "{}\n\nA rule that a policy still uses cannot be deleted. Remove it from \
-                     every policy first.",
-                    error.with_causes()
-                ),
+                delete_failure_detail(id, &error, is_vendor_rule(prior)),
             )
             .into(),
         }
@@ -230,10 +236,14 @@ impl Resource for ImRuleResource {
         };
 
         match client.get_rule(rule_id).await {
-            Ok(rule) => ReadOutcome {
-                state: state_from_rule(rule, &Value::Null),
-                diagnostics: Diagnostics::new(),
-            },
+            Ok(rule) => {
+                let state = state_from_rule(rule, &Value::Null);
+                let mut diagnostics = Diagnostics::new();
+                if is_vendor_rule(&state) {
+                    diagnostics.push(vendor_rule_warning(rule_id));
+                }
+                ReadOutcome { state, diagnostics }
+            }
             Err(error) if error.is_not_found() => read_failed(
                 &Value::Null,
                 Diagnostic::error(
@@ -342,8 +352,89 @@ async fn recover_created(
     )
 }
 
+/// How to stop managing a rule issued by Trend Micro, which the manager does not let anyone
+/// delete.
+const STOP_MANAGING_VENDOR_RULE: &str = "To stop managing the rule without deleting it, remove \
+    it from the state with `terraform state rm` and the resource address, or, on Terraform 1.7 \
+    and later, replace its resource block with a `removed` block whose `lifecycle` sets \
+    `destroy = false`.";
+
+/// Reports whether a state describes a rule issued by Trend Micro (`type` "2").
+fn is_vendor_rule(state: &Value) -> bool {
+    attr(state, "type").as_str() == Some("2")
+}
+
+/// Builds the warning shown when a rule issued by Trend Micro is imported, because such a rule
+/// can then neither be destroyed nor changed in most attributes.
+fn vendor_rule_warning(id: i64) -> Diagnostic {
+    Diagnostic::warning(
+        "Imported a rule issued by Trend Micro",
+        format!(
+            "Rule {id} was issued by Trend Micro (type \"2\"). The manager rejects deleting such \
+             a rule and changing most of its attributes with HTTP 403, so `terraform destroy` and \
+             most changes to this resource will fail. {STOP_MANAGING_VENDOR_RULE}"
+        ),
+    )
+}
+
+/// Reports whether a failed delete means that a policy still has the rule assigned, judged by
+/// the API's message (for example "... cannot be deleted because it is assigned to policy
+/// ...").
+fn is_assigned_error(error: &ClientError) -> bool {
+    let message = match error {
+        ClientError::Api { message, .. } | ClientError::Unauthorized { message, .. } => message,
+        _ => return false,
+    };
+    let message = message.to_lowercase();
+    message.contains("assigned") || message.contains("in use")
+}
+
+/// Builds the detail of a failed delete of rule `id`: the error, and for a rule that a policy
+/// still uses or a rule issued by Trend Micro, why the delete failed and how to recover.
+fn delete_failure_detail(id: i64, error: &ClientError, vendor: bool) -> String {
+    let mut detail = error_sentence(error);
+    if is_assigned_error(error) {
+        detail.push_str(
+            "\n\nA policy still has the rule assigned, and the manager deletes only rules that \
+             no policy uses.\n\n\
+             If the configuration has just removed the rule from the rule_ids of a \
+             workload_policy_integrity_monitoring, Terraform deletes the rule before it updates \
+             the policy, because the policy refers to the rule, so every apply fails the same \
+             way. Setting `lifecycle { create_before_destroy = true }` on the rule's resource \
+             makes Terraform update the policy first. For a rule that is no longer in the \
+             configuration, Terraform takes that setting from the state, so to recover now, put \
+             the rule back into the configuration, add the setting, apply, and then remove the \
+             rule again. When the rule's whole resource block was removed, running \
+             `terraform apply -target` with the policy resource's address and then a full \
+             apply also works.\n\n\
+             A workload_policy_integrity_monitoring with reset_on_destroy = false leaves its \
+             rule assignments behind when it is destroyed. Set reset_on_destroy = true and \
+             apply before destroying it, or unassign the rule from that policy.\n\n\
+             Otherwise, unassign the rule from every policy the message names, then apply \
+             again.",
+        );
+    } else if vendor && error.status() == Some(403) {
+        detail.push_str(&format!(
+            "\n\nRule {id} was issued by Trend Micro, and the manager does not let anyone delete \
+             such rules. {STOP_MANAGING_VENDOR_RULE}"
+        ));
+    }
+    detail
+}
+
 fn api_diagnostic(summary: &str, error: &ClientError) -> Diagnostic {
-    Diagnostic::error(summary, format!("{}.", error.with_causes()))
+    Diagnostic::error(summary, error_sentence(error))
+}
+
+/// Formats an error with its causes as a sentence, adding a period only when the API's message
+/// does not already end with one.
+fn error_sentence(error: &ClientError) -> String {
+    let text = error.with_causes();
+    if text.ends_with('.') {
+        text
+    } else {
+        format!("{text}.")
+    }
 }
 
 fn failed(new_state: Value, diagnostic: Diagnostic) -> ApplyOutcome {
@@ -357,5 +448,138 @@ fn read_failed(state: &Value, diagnostic: Diagnostic) -> ReadOutcome {
     ReadOutcome {
         state: state.clone(),
         diagnostics: diagnostic.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use reqwest::Method;
+
+    use super::*;
+
+    fn api_error(status: u16, message: &str) -> ClientError {
+        let method = Method::DELETE;
+        let path = "/integritymonitoringrules/7".to_string();
+        let message = message.to_string();
+        match status {
+            401 | 403 => ClientError::Unauthorized {
+                method,
+                path,
+                status,
+                message,
+            },
+            _ => ClientError::Api {
+                method,
+                path,
+                status,
+                message,
+            },
+        }
+    }
+
+    #[test]
+    fn delete_detail_explains_assigned_rules() {
+        let assigned = "Integrity monitoring rule 7 cannot be deleted because it is assigned to \
+                        policy \"Windows Server\" (ID 3).";
+        let timeout = ClientError::Timeout {
+            method: Method::DELETE,
+            path: "/integritymonitoringrules/7".to_string(),
+            after: Duration::from_secs(30),
+            attempts: 3,
+        };
+        // Each case: name, error, whether the rule is a Trend Micro rule, whether the detail
+        // explains assignments, whether it explains Trend Micro rules.
+        let cases = [
+            ("assigned", api_error(400, assigned), false, true, false),
+            (
+                "in use",
+                api_error(403, "The rule is in use."),
+                false,
+                true,
+                false,
+            ),
+            (
+                "assigned vendor rule",
+                api_error(400, assigned),
+                true,
+                true,
+                false,
+            ),
+            (
+                "other bad request",
+                api_error(400, "Invalid rule ID."),
+                false,
+                false,
+                false,
+            ),
+            (
+                "server error",
+                api_error(500, "Internal error."),
+                false,
+                false,
+                false,
+            ),
+            (
+                "vendor rule",
+                api_error(403, "The requested modification is not permitted."),
+                true,
+                false,
+                true,
+            ),
+            (
+                "user rule forbidden",
+                api_error(403, "The requested modification is not permitted."),
+                false,
+                false,
+                false,
+            ),
+            ("timeout", timeout, true, false, false),
+        ];
+        for (name, error, vendor, explains_assigned, explains_vendor) in cases {
+            let detail = delete_failure_detail(7, &error, vendor);
+            assert!(
+                detail.starts_with(&error.with_causes()),
+                "case {name}: {detail}"
+            );
+            for hint in [
+                "create_before_destroy = true",
+                "-target",
+                "reset_on_destroy = false",
+            ] {
+                assert_eq!(
+                    detail.contains(hint),
+                    explains_assigned,
+                    "case {name}, hint {hint:?}: {detail}"
+                );
+            }
+            assert_eq!(
+                detail.contains("terraform state rm"),
+                explains_vendor,
+                "case {name}: {detail}"
+            );
+        }
+    }
+
+    #[test]
+    fn vendor_warning_names_state_rm() {
+        let diagnostic = vendor_rule_warning(104);
+        assert!(!diagnostic.is_error());
+        assert!(
+            diagnostic.detail.contains("Rule 104"),
+            "{}",
+            diagnostic.detail
+        );
+        assert!(
+            diagnostic.detail.contains("terraform state rm"),
+            "{}",
+            diagnostic.detail
+        );
+        assert!(
+            diagnostic.detail.contains("`removed` block"),
+            "{}",
+            diagnostic.detail
+        );
     }
 }

@@ -38,3 +38,23 @@ resource "workload_im_rule" "cron" {
     </FileSet>
   EOT
 }
+
+# Rules that a policy assigns. create_before_destroy makes Terraform update
+# the policy before it deletes a rule dropped from the set, because the
+# manager does not delete a rule that a policy still uses.
+resource "workload_im_rule" "log_dirs" {
+  for_each = toset(["/var/log/audit", "/var/log/sssd"])
+
+  name                = "Linux - ${each.key} changed"
+  template            = "file"
+  file_base_directory = each.key
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "workload_policy_integrity_monitoring" "linux_servers" {
+  policy_id = 42
+  rule_ids  = [for rule in workload_im_rule.log_dirs : rule.id]
+}

@@ -111,7 +111,9 @@ pub(crate) const FIELDS: &[Field] = &[
         Kind::Choice(SEVERITIES),
         Mode::OptionalComputed,
         None,
-        "The severity: `low`, `medium`, `high` or `critical`. The API sets `medium` when omitted.",
+        "The severity: `low`, `medium`, `high` or `critical`. A new rule gets `medium` when \
+         this is omitted. Removing it from the configuration later keeps the rule's current \
+         severity, so set it explicitly to change it.",
     ),
     field(
         "template",
@@ -155,8 +157,9 @@ pub(crate) const FIELDS: &[Field] = &[
         Kind::List,
         Mode::OptionalComputed,
         FILE,
-        "The file attributes to monitor (`file` template). The API sets `[\"STANDARD\"]` when \
-         omitted.",
+        "The file attributes to monitor (`file` template). A new rule gets `[\"STANDARD\"]` \
+         when this is omitted. Removing it from the configuration later keeps the current \
+         list, so set it explicitly to change it.",
     ),
     field(
         "registry_key_root",
@@ -207,8 +210,9 @@ pub(crate) const FIELDS: &[Field] = &[
         Kind::List,
         Mode::OptionalComputed,
         REGISTRY,
-        "The registry attributes to monitor (`registry` template). The API sets \
-         `[\"STANDARD\"]` when omitted.",
+        "The registry attributes to monitor (`registry` template). A new rule gets \
+         `[\"STANDARD\"]` when this is omitted. Removing it from the configuration later keeps \
+         the current list, so set it explicitly to change it.",
     ),
     field(
         "custom_xml",
@@ -225,16 +229,18 @@ pub(crate) const FIELDS: &[Field] = &[
         Kind::Flag { default: false },
         Mode::OptionalComputed,
         None,
-        "Whether the rule raises an alert when it is triggered. The API sets `false` when \
-         omitted.",
+        "Whether the rule raises an alert when it is triggered. A new rule gets `false` when \
+         this is omitted. Removing it from the configuration later keeps the current value, so \
+         set `alert_enabled = false` to turn alerts off.",
     ),
     field(
         "real_time_monitoring_enabled",
         Kind::Flag { default: true },
         Mode::OptionalComputed,
         None,
-        "Whether changes are detected in real time rather than only during scans. The API sets \
-         `true` when omitted.",
+        "Whether changes are detected in real time rather than only during scans. A new rule \
+         gets `true` when this is omitted. Removing it from the configuration later keeps the \
+         current value, so set it explicitly to change it.",
     ),
     field(
         "recommendations_mode",
@@ -242,7 +248,9 @@ pub(crate) const FIELDS: &[Field] = &[
         Mode::OptionalComputed,
         None,
         "Whether the rule can be recommended: `enabled`, `ignored`, `unknown` or `disabled`. \
-         Custom rules cannot be recommended.",
+         Custom rules cannot be recommended. When this is omitted, the API chooses the value. \
+         Removing it from the configuration later keeps the current value, so set it explicitly \
+         to change it.",
     ),
     field(
         "identifier",

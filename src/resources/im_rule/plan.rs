@@ -39,7 +39,13 @@ pub(crate) fn validate(config: &Value) -> Diagnostics {
         check_list(field, value, &mut diagnostics);
     }
 
-    if let Some(xml_text) = attr(config, "custom_xml").as_str() {
+    // Blank XML under a known template is reported once by the template checks below, as
+    // missing for `custom` and as not applicable for the others.
+    let template_known = attr(config, "template").as_str().is_some();
+    let xml_text = attr(config, "custom_xml")
+        .as_str()
+        .filter(|text| !(template_known && text.trim().is_empty()));
+    if let Some(xml_text) = xml_text {
         if let Err(error) = xml::check_well_formed(xml_text) {
             diagnostics.push(
                 Diagnostic::error(
@@ -320,6 +326,42 @@ mod tests {
                 vec!["custom_xml"],
             ),
             (
+                "empty custom xml",
+                object(&[
+                    ("name", Value::string("n")),
+                    ("template", Value::string("custom")),
+                    ("custom_xml", Value::string("")),
+                ]),
+                vec!["custom_xml"],
+            ),
+            (
+                "blank custom xml",
+                object(&[
+                    ("name", Value::string("n")),
+                    ("template", Value::string("custom")),
+                    ("custom_xml", Value::string(" \n")),
+                ]),
+                vec!["custom_xml"],
+            ),
+            (
+                "blank custom xml unknown template",
+                object(&[
+                    ("name", Value::string("n")),
+                    ("template", Value::Unknown),
+                    ("custom_xml", Value::string("")),
+                ]),
+                vec!["custom_xml"],
+            ),
+            (
+                "undeclared entity in custom xml",
+                object(&[
+                    ("name", Value::string("n")),
+                    ("template", Value::string("custom")),
+                    ("custom_xml", Value::string("<a>&nope;</a>")),
+                ]),
+                vec!["custom_xml"],
+            ),
+            (
                 "blank name and bad mode",
                 file_config(&[
                     ("name", Value::string(" ")),
@@ -358,6 +400,21 @@ mod tests {
             assert!(diagnostics.iter().all(|d| d.is_error()), "case {name}");
             assert_eq!(diagnostic_paths(&diagnostics), expected, "case {name}");
         }
+    }
+
+    #[test]
+    fn validate_empty_xml_reports_missing() {
+        let config = object(&[
+            ("name", Value::string("n")),
+            ("template", Value::string("custom")),
+            ("custom_xml", Value::string("")),
+        ]);
+        let diagnostics = validate(&config);
+        let summaries: Vec<&str> = diagnostics
+            .iter()
+            .map(|diagnostic| diagnostic.summary.as_str())
+            .collect();
+        assert_eq!(summaries, vec!["Missing custom_xml"]);
     }
 
     #[test]

@@ -4,6 +4,9 @@
 //! differ only in whitespace between elements, line endings, attribute quoting or order. Writing
 //! an empty element as `<a/>` instead of `<a></a>` makes no difference either.
 
+use std::collections::BTreeSet;
+
+use quick_xml::escape::resolve_xml_entity;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
@@ -67,6 +70,8 @@ fn tokenize(text: &str) -> Result<Vec<Token>, XmlError> {
     let mut tokens = Vec::new();
     let mut open: Vec<String> = Vec::new();
     let mut seen_root = false;
+    // General entities declared in the document type declaration, which precedes the root.
+    let mut declared = BTreeSet::new();
 
     loop {
         // Errors point at the start of the offending markup, which is the reader's position now.
@@ -87,13 +92,13 @@ fn tokenize(text: &str) -> Result<Vec<Token>, XmlError> {
             }
             Event::Start(start) => {
                 seen_root = true;
-                let (name, attributes) = start_tag(text, position, &start)?;
+                let (name, attributes) = start_tag(text, position, &start, &declared)?;
                 open.push(name.clone());
                 tokens.push(Token::Start { name, attributes });
             }
             Event::Empty(start) => {
                 seen_root = true;
-                let (name, attributes) = start_tag(text, position, &start)?;
+                let (name, attributes) = start_tag(text, position, &start, &declared)?;
                 tokens.push(Token::Start {
                     name: name.clone(),
                     attributes,
@@ -107,11 +112,9 @@ fn tokenize(text: &str) -> Result<Vec<Token>, XmlError> {
                 ));
             }
             Event::Text(content) => {
-                let raw = String::from_utf8_lossy(&content).into_owned();
-                let unescaped = content
-                    .unescape()
-                    .map(|text| text.into_owned())
-                    .unwrap_or(raw);
+                let raw = String::from_utf8_lossy(&content);
+                let unescaped = unescape(&raw, &declared)
+                    .map_err(|(offset, reason)| locate(text, position + offset as u64, reason))?;
                 let trimmed = normalize_line_endings(unescaped.trim());
                 if trimmed.is_empty() {
                     continue;
@@ -138,9 +141,11 @@ fn tokenize(text: &str) -> Result<Vec<Token>, XmlError> {
             Event::PI(instruction) => tokens.push(Token::Instruction(normalize_spaces(
                 &String::from_utf8_lossy(&instruction),
             ))),
-            Event::DocType(doctype) => tokens.push(Token::DocType(normalize_spaces(
-                &String::from_utf8_lossy(&doctype),
-            ))),
+            Event::DocType(doctype) => {
+                let doctype = String::from_utf8_lossy(&doctype);
+                declared.extend(declared_entities(&doctype));
+                tokens.push(Token::DocType(normalize_spaces(&doctype)));
+            }
         }
     }
 
@@ -166,6 +171,7 @@ fn start_tag(
     text: &str,
     position: u64,
     start: &BytesStart<'_>,
+    declared: &BTreeSet<String>,
 ) -> Result<(String, Vec<(String, String)>), XmlError> {
     let name = String::from_utf8_lossy(start.name().as_ref()).into_owned();
     let mut attributes = Vec::new();
@@ -178,20 +184,97 @@ fn start_tag(
             )
         })?;
         let key = String::from_utf8_lossy(attribute.key.as_ref()).into_owned();
-        let value = attribute
-            .unescape_value()
-            .map(|value| value.into_owned())
-            .map_err(|error| {
+        // NOTE: the error points at the start of the tag, because quick-xml does not report
+        // where an attribute value starts.
+        let value = unescape(&String::from_utf8_lossy(&attribute.value), declared).map_err(
+            |(_, reason)| {
                 locate(
                     text,
                     position,
-                    format!("invalid value of attribute {key} in element <{name}>: {error}"),
+                    format!("invalid value of attribute {key} in element <{name}>: {reason}"),
                 )
-            })?;
+            },
+        )?;
         attributes.push((key, normalize_line_endings(&value)));
     }
     attributes.sort();
     Ok((name, attributes))
+}
+
+/// Replaces the references in character data or an attribute value: the five entities XML
+/// predefines, character references, and entities in `declared`. A declared entity stays as
+/// written, because the provider does not expand entity definitions, so documents that use
+/// it compare equal only when they use it in the same places.
+///
+/// # Errors
+///
+/// Returns the byte offset in `raw` of the `&` that starts an invalid reference, with the
+/// reason.
+fn unescape(raw: &str, declared: &BTreeSet<String>) -> Result<String, (usize, String)> {
+    let mut unescaped = String::with_capacity(raw.len());
+    let mut rest_start = 0;
+    while let Some(found) = raw[rest_start..].find('&') {
+        let start = rest_start + found;
+        unescaped.push_str(&raw[rest_start..start]);
+        let end = raw[start..]
+            .find(';')
+            .map(|found| start + found)
+            .filter(|end| {
+                let name = &raw[start + 1..*end];
+                !name.is_empty() && !name.contains(|c: char| c == '&' || c.is_whitespace())
+            })
+            .ok_or_else(|| {
+                (
+                    start,
+                    "`&` does not start an entity or character reference, so write `&amp;` for \
+                     a literal ampersand"
+                        .to_string(),
+                )
+            })?;
+        let reference = &raw[start..=end];
+        let name = &raw[start + 1..end];
+        if name.starts_with('#') {
+            let character = quick_xml::escape::unescape(reference)
+                .map_err(|_| (start, format!("invalid character reference `{reference}`")))?;
+            unescaped.push_str(&character);
+        } else if let Some(replacement) = resolve_xml_entity(name) {
+            unescaped.push_str(replacement);
+        } else if declared.contains(name) {
+            unescaped.push_str(reference);
+        } else {
+            return Err((
+                start,
+                format!(
+                    "undeclared entity `{reference}` (XML predefines only `&amp;`, `&apos;`, \
+                     `&gt;`, `&lt;` and `&quot;`, so write the character itself or a character \
+                     reference such as `&#169;`)"
+                ),
+            ));
+        }
+        rest_start = end + 1;
+    }
+    unescaped.push_str(&raw[rest_start..]);
+    Ok(unescaped)
+}
+
+/// Returns the names of the general entities that a document type declaration declares.
+/// Parameter entities (`<!ENTITY % name ...>`) are left out, because content cannot use them.
+fn declared_entities(doctype: &str) -> Vec<String> {
+    doctype
+        .split("<!ENTITY")
+        .skip(1)
+        .filter_map(|declaration| {
+            let declaration = declaration.trim_start();
+            if declaration.starts_with('%') {
+                return None;
+            }
+            let name: String = declaration
+                .chars()
+                .take_while(|c| !c.is_whitespace() && *c != '>')
+                .collect();
+            (!name.is_empty()).then_some(name)
+        })
+        .collect()
 }
 
 /// Builds an error at the byte offset `position`, converted to a line and a column.
@@ -264,6 +347,26 @@ mod tests {
     }
 
     #[test]
+    fn equivalent_resolves_references() {
+        let cases = [
+            (
+                "character reference",
+                "<a x='&#65;'>&#x42;</a>",
+                "<a x='A'>B</a>",
+            ),
+            ("predefined entity", "<a>&lt;</a>", "<a>&#60;</a>"),
+        ];
+        for (name, left, right) in cases {
+            assert!(equivalent(left, right), "case {name}");
+        }
+    }
+
+    #[test]
+    fn equivalent_rejects_undeclared_entity() {
+        assert!(!equivalent("<a>&nope;</a>", "<a>&amp;nope;</a>"));
+    }
+
+    #[test]
     fn equivalent_detects_real_changes() {
         let cases = [
             ("attribute value", RULE.replace("/etc", "/var")),
@@ -296,6 +399,23 @@ mod tests {
             ("text outside root", "<a/>\nhello", 2, 1),
             ("empty document", "   ", 1, 1),
             ("duplicate attribute", "<a>\n<b x=\"1\" x=\"2\"/></a>", 2, 1),
+            ("undeclared entity", "<a>\n  <b>x &nope;</b>\n</a>", 2, 8),
+            ("undeclared entity at start", "<a>&nope;</a>", 1, 4),
+            (
+                "undeclared entity in attribute",
+                "<a>\n <b x=\"&nope;\"/></a>",
+                2,
+                2,
+            ),
+            ("bare ampersand", "<a>x & y</a>", 1, 6),
+            ("invalid character reference", "<a>\u{e9}&#xZZ;</a>", 1, 5),
+            ("null character reference", "<a>&#0;</a>", 1, 4),
+            (
+                "parameter entity only",
+                "<!DOCTYPE a [<!ENTITY % p \"x\">]>\n<a>&p;</a>",
+                2,
+                4,
+            ),
         ];
         for (name, text, line, column) in cases {
             let error = check_well_formed(text).expect_err(name);
@@ -314,6 +434,15 @@ mod tests {
             ("file set", RULE),
             ("declaration", "<?xml version=\"1.0\"?>\n<RegistryKeySet/>"),
             ("comment and entity", "<a><!-- note --><b>x &amp; y</b></a>"),
+            (
+                "predefined entities",
+                "<a b='&quot;&apos;'>&lt;&gt;&amp;</a>",
+            ),
+            ("character references", "<a x='&#65;'>&#169;&#xA9;</a>"),
+            (
+                "declared entity",
+                "<!DOCTYPE a [<!ENTITY nope \"x\">]>\n<a b='&nope;'>&nope;</a>",
+            ),
         ];
         for (name, text) in cases {
             assert_eq!(check_well_formed(text), Ok(()), "case {name}");
