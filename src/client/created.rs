@@ -153,7 +153,7 @@ pub(crate) fn mismatch(request: &ImRule, found: &ImRule, started: SystemTime) ->
     }
 
     // NOTE: a rule that someone else made within the tolerance, with exactly the fields of the
-    // request, passes these checks and is adopted. Nothing in the API tells the two apart.
+    // request, passes these checks and is adopted, because no API field distinguishes the two.
     let earliest = started
         .checked_sub(CLOCK_SKEW_TOLERANCE)
         .unwrap_or(UNIX_EPOCH);

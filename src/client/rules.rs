@@ -25,7 +25,7 @@ impl Client {
     ///
     /// Returns the API's error, or the last transient error once the retries run out. After a
     /// failure that leaves open whether the manager stored the rule, returns
-    /// [`Error::CreateFailed`], which also says what the search for the rule found.
+    /// [`Error::CreateFailed`], which also describes what the search for the rule found.
     pub async fn create_rule(&self, rule: &ImRule) -> Result<ImRule, Error> {
         let request = Request::new(Method::POST, RULES).json(rule)?;
         let started = SystemTime::now();
