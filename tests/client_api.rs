@@ -331,7 +331,7 @@ async fn assigned_rule_delete_rejected() {
     let text = error.to_string();
     assert!(
         text.starts_with(&format!(
-            "request DELETE /integritymonitoringrules/{id} failed with HTTP 400: "
+            "request DELETE /api/integritymonitoringrules/{id} failed with HTTP 400: "
         )),
         "{text}"
     );
@@ -530,11 +530,13 @@ async fn ambiguous_create_with_duplicates_fails() {
         .create_rule(&file_rule("twice"))
         .await
         .expect_err("two matches");
+    let text = error.to_string();
     assert!(
-        matches!(error, Error::DuplicateRules { count: 2, .. }),
-        "{error:?}"
+        text.contains("a rule named \"twice\" already exists") || text.contains("2 rules named"),
+        "{text}"
     );
-    assert!(error.to_string().contains("\"twice\""), "{error}");
+    assert!(text.contains("2001, 2002"), "{text}");
+    assert!(text.contains("did not take"), "{text}");
 }
 
 #[tokio::test]
@@ -552,7 +554,7 @@ async fn wrong_types_name_field() {
         .expect_err("alertEnabled is a string");
     assert_eq!(
         error.to_string(),
-        "invalid response to GET /integritymonitoringrules/3001: \
+        "invalid response to GET /api/integritymonitoringrules/3001: \
          field \"alertEnabled\": expected a boolean, found a string"
     );
     let listed = client
@@ -563,4 +565,213 @@ async fn wrong_types_name_field() {
         matches!(&listed, Error::Decode { field: Some(field), .. } if field.ends_with("].alertEnabled")),
         "{listed:?}"
     );
+}
+
+/// Returns the current time in epoch milliseconds, as the manager writes `lastUpdated`.
+fn now_millis() -> i64 {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("the clock is after 1970");
+    i64::try_from(since_epoch.as_millis()).expect("epoch milliseconds fit in i64")
+}
+
+#[tokio::test]
+async fn gateway_error_spares_other_rule() {
+    let (emulator, client) = start().await;
+    let hand_made = json!({
+        "ID": 2001, "name": "precious two", "type": "1", "template": "registry",
+        "registryKeyRoot": "HKEY_LOCAL_MACHINE", "registryKeyValue": "Software\\Precious",
+        "lastUpdated": now_millis(),
+    });
+    emulator
+        .put_rule_json(2001, hand_made.clone())
+        .expect("rule is an object");
+    emulator.inject_fault(create_fault(FaultKind::Status(502)));
+
+    let error = client
+        .create_rule(&file_rule("precious two"))
+        .await
+        .expect_err("the rule with that name is not the one requested");
+    let text = error.to_string();
+    assert!(
+        text.starts_with("request POST /api/integritymonitoringrules failed with HTTP 502"),
+        "{text}"
+    );
+    assert!(text.contains("2001"), "{text}");
+    assert!(text.contains("did not take"), "{text}");
+    assert_eq!(count(&emulator, "POST", RULES_PATH), 1, "create not resent");
+    assert_eq!(emulator.rule_json(2001), Some(hand_made));
+}
+
+#[tokio::test]
+async fn gateway_error_spares_stale_twin() {
+    let (emulator, client) = start().await;
+    // Every field matches the request, but the rule was last changed a day before this create.
+    let day_ms = 24 * 60 * 60 * 1000;
+    let twin = json!({
+        "ID": 2002, "name": "twin", "type": "1", "template": "file",
+        "description": "watches /etc", "severity": "high", "fileBaseDirectory": "/etc",
+        "fileIncludedValues": ["*.conf"], "alertEnabled": true,
+        "realTimeMonitoringEnabled": true, "lastUpdated": now_millis() - day_ms,
+    });
+    emulator
+        .put_rule_json(2002, twin)
+        .expect("rule is an object");
+    emulator.inject_fault(create_fault(FaultKind::Status(503)));
+
+    let error = client
+        .create_rule(&file_rule("twin"))
+        .await
+        .expect_err("a day-old rule is not the one this create made");
+    let text = error.to_string();
+    assert!(text.contains("2002"), "{text}");
+    assert!(text.contains("did not take"), "{text}");
+}
+
+#[tokio::test]
+async fn gateway_error_adopts_fresh_twin() {
+    let (emulator, client) = start().await;
+    // An identical rule changed just now is what a create that reached the manager leaves.
+    let twin = json!({
+        "ID": 2003, "name": "fresh", "type": "1", "template": "file",
+        "description": "watches /etc", "severity": "high", "fileBaseDirectory": "/etc",
+        "fileIncludedValues": ["", "*.conf"], "fileExcludedValues": [""],
+        "alertEnabled": true, "realTimeMonitoringEnabled": true, "lastUpdated": now_millis(),
+    });
+    emulator
+        .put_rule_json(2003, twin)
+        .expect("rule is an object");
+    emulator.inject_fault(create_fault(FaultKind::Status(504)));
+
+    let adopted = client
+        .create_rule(&file_rule("fresh"))
+        .await
+        .expect("the identical fresh rule is adopted");
+    assert_eq!(adopted.id, Some(2003));
+    assert_eq!(count(&emulator, "POST", RULES_PATH), 1, "create not resent");
+}
+
+#[tokio::test]
+async fn refused_connection_names_endpoint() {
+    // Bind and release a port so that nothing listens on it.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let address = listener.local_addr().expect("bound address");
+    drop(listener);
+    let endpoint = format!("http://{address}/api");
+    let mut config = ClientConfig::new(endpoint.clone(), ApiKey::new(KEY));
+    config.max_retries = 2;
+    config.retry_base_delay = Duration::from_millis(5);
+    config.retry_max_delay = Duration::from_millis(20);
+    let client = Client::new(config).expect("valid configuration");
+
+    let started = std::time::Instant::now();
+    let error = client
+        .create_rule(&file_rule("unreachable"))
+        .await
+        .expect_err("nothing listens");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "retries were slow"
+    );
+    assert!(
+        !matches!(error, Error::Connection { .. }),
+        "a refused connection is not an ambiguous connection error: {error:?}"
+    );
+    let text = error.to_string();
+    assert!(
+        text.contains(&format!("cannot connect to {endpoint}")),
+        "{text}"
+    );
+    assert!(text.contains("3 attempts"), "{text}");
+    assert!(text.contains("endpoint"), "{text}");
+    assert!(text.contains("network"), "{text}");
+}
+
+#[tokio::test]
+async fn failed_search_reports_create_first() {
+    let (emulator, client) = start().await;
+    // One fault for the create and one for each attempt of the search that follows it.
+    emulator.inject_fault(
+        Fault::new(FaultKind::Status(504), 5)
+            .with_method(Method::POST)
+            .with_path_prefix(RULES_PATH),
+    );
+
+    let error = client
+        .create_rule(&file_rule("lost"))
+        .await
+        .expect_err("create and search fail");
+    let text = error.to_string();
+    assert!(
+        text.starts_with("request POST /api/integritymonitoringrules failed with HTTP 504"),
+        "{text}"
+    );
+    assert!(
+        text.contains("request POST /api/integritymonitoringrules/search failed with HTTP 504"),
+        "{text}"
+    );
+    assert!(text.contains("\"lost\""), "{text}");
+    assert_eq!(count(&emulator, "POST", RULES_PATH), 1);
+    assert_eq!(count(&emulator, "POST", &format!("{RULES_PATH}/search")), 4);
+    // The resource layer searches again after an error that carries a 5xx status, so the
+    // combined error must not carry one.
+    assert_eq!(error.status(), None, "{error:?}");
+}
+
+#[tokio::test]
+async fn error_messages_join_cleanly() {
+    let (emulator, client) = start().await;
+    let cases: Vec<(&str, Error, &str, bool)> = vec![
+        (
+            "401 wrong key",
+            Client::new(config(&emulator, "not-the-key"))
+                .expect("valid configuration")
+                .get_rule(101)
+                .await
+                .expect_err("wrong key"),
+            "request GET /api/integritymonitoringrules/101 failed: not authorized (HTTP 401): \
+             Invalid API key; check the API key",
+            true,
+        ),
+        (
+            "403 vendor rule",
+            client
+                .modify_rule(
+                    101,
+                    &ImRule {
+                        description: Some("changed".into()),
+                        ..ImRule::default()
+                    },
+                )
+                .await
+                .expect_err("vendor rule"),
+            "request POST /api/integritymonitoringrules/101 failed with HTTP 403: \
+             The requested modification is not permitted",
+            false,
+        ),
+        (
+            "404 without base path",
+            {
+                let url = emulator.base_url();
+                let root = url.trim_end_matches('/').trim_end_matches("/api");
+                let mut config = config(&emulator, KEY);
+                config.base_url = root.to_string();
+                Client::new(config)
+                    .expect("valid configuration")
+                    .get_rule(101)
+                    .await
+                    .expect_err("no API at the root")
+            },
+            "request GET /integritymonitoringrules/101 failed: not found (HTTP 404): \
+             The requested resource was not found",
+            false,
+        ),
+    ];
+    for (name, error, prefix, auth_hint) in cases {
+        let text = error.with_causes();
+        assert!(text.starts_with(prefix), "case {name}: {text}");
+        assert!(!text.contains(".;"), "case {name}: {text}");
+        assert!(!text.ends_with('.'), "case {name}: {text}");
+        assert_eq!(text.contains("API key"), auth_hint, "case {name}: {text}");
+    }
 }

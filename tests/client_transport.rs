@@ -331,7 +331,7 @@ async fn client_errors_not_retried() {
     assert!(matches!(not_found, Error::NotFound { .. }), "{not_found:?}");
     assert_eq!(
         not_found.to_string(),
-        "request DELETE /integritymonitoringrules/1 failed: not found (HTTP 404): rule not found"
+        "request DELETE /api/integritymonitoringrules/1 failed: not found (HTTP 404): rule not found"
     );
     let unauthorized = client.get_rule(2).await.expect_err("401");
     assert!(matches!(
@@ -355,7 +355,7 @@ async fn create_adopts_rule_after_drop() {
         |request, _| match (request.method.as_str(), request.path.as_str()) {
             ("POST", "/api/integritymonitoringrules") => Reply::Drop,
             ("POST", "/api/integritymonitoringrules/search") => ok(
-                r#"{"integrityMonitoringRules": [{"ID": 7, "name": "watch-etc"},
+                r#"{"integrityMonitoringRules": [{"ID": 7, "name": "watch-etc", "template": "file"},
                                             {"ID": 8, "name": "WATCH-ETC"}]}"#,
             ),
             _ => status(500, "unexpected"),
@@ -451,7 +451,11 @@ async fn create_fails_on_duplicate_names() {
         .await
         .expect_err("two matches");
     assert!(
-        matches!(error, Error::DuplicateRules { count: 2, .. }),
+        matches!(
+            &error,
+            Error::CreateFailed { finding: Some(finding), .. }
+                if matches!(finding.as_ref(), Error::DuplicateRules { ids, .. } if ids == &[7, 9])
+        ),
         "{error:?}"
     );
     assert_eq!(server.count("POST", "/api/integritymonitoringrules"), 1);
@@ -474,11 +478,14 @@ async fn connection_refused_is_retried() {
         .await
         .expect_err("nothing listens");
     assert!(
-        matches!(error, Error::Connection { attempts: 4, .. }),
+        matches!(error, Error::Connect { attempts: 4, .. }),
         "{error:?}"
     );
     let message = error.with_causes();
-    assert!(message.starts_with("request POST /integritymonitoringrules failed: connection error"));
+    assert!(
+        message.starts_with("request POST /api/integritymonitoringrules failed: cannot connect"),
+        "{message}"
+    );
     assert!(
         message.len() > error.to_string().len(),
         "no cause in {message}"

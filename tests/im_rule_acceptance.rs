@@ -432,7 +432,8 @@ fn api_failures(terraform: &Terraform) {
     workdir.destroy();
     assert_eq!(api.user_rule_ids(), Vec::<i64>::new());
 
-    // A create whose response and follow-up search are lost keeps the made rule as tainted.
+    // A create whose response and follow-up search are lost fails with the create's error
+    // first, keeps the unconfirmed rule out of the state, and asks for an import.
     workdir.write_config(
         "provider \"workload\" {\n  max_retries = 0\n}\n\n\
          resource \"workload_im_rule\" \"x\" {\n  name = \"x\"\n  template = \"file\"\n  \
@@ -444,20 +445,48 @@ fn api_failures(terraform: &Terraform) {
             .with_path_prefix("/api/integritymonitoringrules"),
     );
     let output = workdir.apply_expect_error();
-    assert_output_contains(&output, "created the rule anyway");
+    assert_output_contains(&output, "request POST /api/integritymonitoringrules failed");
+    assert_output_contains(&output, "the search for it by name failed as well");
+    assert_output_contains(&output, "import it if it exists");
     let created = api.user_rule_ids();
     assert_eq!(created.len(), 1, "one rule was made");
     let state = workdir.show_json();
-    let resource = &state["values"]["root_module"]["resources"][0];
-    assert_eq!(resource["tainted"], true, "{state}");
-    assert_eq!(resource["values"]["id"], created[0].to_string());
+    let resources = &state["values"]["root_module"]["resources"];
+    assert!(resources.as_array().is_none_or(Vec::is_empty), "{state}");
 
-    // The next apply replaces the tainted rule.
-    workdir.apply();
-    workdir.assert_plan_empty();
-    let replaced = api.user_rule_ids();
-    assert_eq!(replaced.len(), 1);
-    assert_ne!(replaced, created);
+    // Importing the rule as the error advises brings it under management.
+    let import_id = created[0].to_string();
+    let output = workdir.run(&["import", "workload_im_rule.x", &import_id]);
+    assert_eq!(output.code, 0, "{output}");
+    workdir.destroy();
+    assert_eq!(api.user_rule_ids(), Vec::<i64>::new());
+
+    // An HTTP 500 on create leaves a hand-made rule with the same name alone.
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|since| since.as_millis() as i64)
+        .expect("the clock is after 1970");
+    let hand_made = json!({
+        "ID": 2001, "name": "x", "type": "1", "template": "registry",
+        "registryKeyRoot": "HKEY_LOCAL_MACHINE", "registryKeyValue": "Software\\Precious",
+        "lastUpdated": now_ms,
+    });
+    api.emulator
+        .put_rule_json(2001, hand_made.clone())
+        .expect("rule is an object");
+    api.emulator.inject_fault(
+        Fault::new(FaultKind::Status(500), 1)
+            .with_method(axum::http::Method::POST)
+            .with_path_prefix("/api/integritymonitoringrules"),
+    );
+    let output = workdir.apply_expect_error();
+    assert_output_contains(&output, "already exists (ID 2001)");
+    assert_output_contains(&output, "did not take it over");
+    let state = workdir.show_json();
+    let resources = &state["values"]["root_module"]["resources"];
+    assert!(resources.as_array().is_none_or(Vec::is_empty), "{state}");
+    assert_eq!(api.emulator.rule_json(2001), Some(hand_made));
+    assert!(api.emulator.delete_rule(2001));
 }
 
 /// A seeded policy without rule assignments, for the scenarios that assign rules through a

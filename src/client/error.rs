@@ -10,8 +10,9 @@ const MAX_RAW_MESSAGE_CHARS: usize = 300;
 
 /// A failed API call.
 ///
-/// `path` is relative to the base URL and includes the query string, for example
-/// `/policies/12?overrides=true`. `message` is the API's own error message.
+/// `path` is the request path as sent, with the base URL's path and the query string, for
+/// example `/api/policies/12?overrides=true`. `message` is the API's own error message without
+/// a trailing period, so that text can follow it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -20,7 +21,7 @@ pub enum Error {
     NotFound {
         /// HTTP method.
         method: Method,
-        /// Path and query relative to the base URL.
+        /// Path and query as sent, including the base URL's path.
         path: String,
         /// The API's error message.
         message: String,
@@ -31,7 +32,7 @@ pub enum Error {
     Api {
         /// HTTP method.
         method: Method,
-        /// Path and query relative to the base URL.
+        /// Path and query as sent, including the base URL's path.
         path: String,
         /// HTTP status code.
         status: u16,
@@ -39,7 +40,8 @@ pub enum Error {
         message: String,
     },
 
-    /// The API key is missing, invalid or lacks the right (HTTP 401 or 403).
+    /// The API key is missing, invalid or lacks the right: HTTP 401, or a 403 whose message is
+    /// about authorization. Any other 403 is an [`Error::Api`].
     #[error(
         "request {method} {path} failed: not authorized (HTTP {status}): {message}; check the API key, \
          its role, and whether the manager expects the Authorization or the api-secret-key header"
@@ -47,7 +49,7 @@ pub enum Error {
     Unauthorized {
         /// HTTP method.
         method: Method,
-        /// Path and query relative to the base URL.
+        /// Path and query as sent, including the base URL's path.
         path: String,
         /// HTTP status code.
         status: u16,
@@ -60,7 +62,7 @@ pub enum Error {
     RateLimited {
         /// HTTP method.
         method: Method,
-        /// Path and query relative to the base URL.
+        /// Path and query as sent, including the base URL's path.
         path: String,
         /// Attempts made, including the first.
         attempts: u32,
@@ -73,7 +75,7 @@ pub enum Error {
     Timeout {
         /// HTTP method.
         method: Method,
-        /// Path and query relative to the base URL.
+        /// Path and query as sent, including the base URL's path.
         path: String,
         /// The per-request timeout.
         after: Duration,
@@ -81,12 +83,32 @@ pub enum Error {
         attempts: u32,
     },
 
-    /// The connection failed or dropped before a complete response arrived.
+    /// No connection to the endpoint could be opened, so the request was never sent.
+    #[error(
+        "request {method} {path} failed: cannot connect to {endpoint} after {attempts} attempts \
+         (retried in case the manager is restarting); check the provider's endpoint or region \
+         setting and the network"
+    )]
+    Connect {
+        /// HTTP method.
+        method: Method,
+        /// Path and query as sent, including the base URL's path.
+        path: String,
+        /// The base URL that could not be reached.
+        endpoint: String,
+        /// Attempts made, including the first.
+        attempts: u32,
+        /// The transport error.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// A connection was open but failed or dropped before a complete response arrived.
     #[error("request {method} {path} failed: connection error after {attempts} attempts")]
     Connection {
         /// HTTP method.
         method: Method,
-        /// Path and query relative to the base URL.
+        /// Path and query as sent, including the base URL's path.
         path: String,
         /// Attempts made, including the first.
         attempts: u32,
@@ -103,7 +125,7 @@ pub enum Error {
     Tls {
         /// HTTP method.
         method: Method,
-        /// Path and query relative to the base URL.
+        /// Path and query as sent, including the base URL's path.
         path: String,
         /// The transport error.
         #[source]
@@ -115,7 +137,7 @@ pub enum Error {
     Decode {
         /// HTTP method.
         method: Method,
-        /// Path and query relative to the base URL.
+        /// Path and query as sent, including the base URL's path.
         path: String,
         /// The offending field, or `None` when the body as a whole is wrong.
         field: Option<String>,
@@ -123,16 +145,47 @@ pub enum Error {
         detail: String,
     },
 
-    /// A create failed ambiguously and the follow-up search found several rules with its name.
+    /// After a failed create, several rules match the request in every field, so the client
+    /// cannot tell which one the create made.
     #[error(
-        "create of rule {name:?} failed ambiguously and {count} rules with that name exist; \
-         delete the duplicates or import one of them"
+        "{} rules named {name:?} match the request (IDs {}), so the provider cannot tell which \
+         one it made and took none over; delete the duplicates or import one of them",
+        .ids.len(), join_ids(.ids)
     )]
     DuplicateRules {
         /// The rule name.
         name: String,
-        /// How many rules carry it.
-        count: usize,
+        /// IDs of the matching rules.
+        ids: Vec<i64>,
+    },
+
+    /// After a failed create, rules with the requested name exist, but none of them matches
+    /// the request in every field and is recent enough to be the one the create made.
+    #[error("{}", describe_not_adopted(.name, .ids, .reasons))]
+    RulesNotAdopted {
+        /// The rule name.
+        name: String,
+        /// IDs of the rules with that name.
+        ids: Vec<i64>,
+        /// Why each rule was not taken as the created one, such as `ID 7: template differs`.
+        reasons: Vec<String>,
+    },
+
+    /// A create that may have reached the manager failed, and the search for the rule that
+    /// followed it did not settle the outcome, or showed that nothing was created.
+    ///
+    /// The text holds both the create's error and what the search found, create first, so this
+    /// variant has no [`std::error::Error::source`]. It reports no HTTP status either, because
+    /// a caller that sees a 5xx status may search for the rule again.
+    #[error("{}", describe_failed_create(.name, .create, .finding.as_deref()))]
+    CreateFailed {
+        /// The rule name.
+        name: String,
+        /// The error of the last create attempt.
+        create: Box<Error>,
+        /// The search's error ([`Error::DuplicateRules`] and [`Error::RulesNotAdopted`]
+        /// included), or `None` when the search found no rule with the name.
+        finding: Option<Box<Error>>,
     },
 
     /// The request was rejected before it was sent.
@@ -142,6 +195,45 @@ pub enum Error {
     /// The client configuration is invalid.
     #[error("invalid client configuration: {0}")]
     Config(String),
+}
+
+fn join_ids(ids: &[i64]) -> String {
+    let texts: Vec<String> = ids.iter().map(i64::to_string).collect();
+    texts.join(", ")
+}
+
+fn describe_not_adopted(name: &str, ids: &[i64], reasons: &[String]) -> String {
+    let existing = match ids {
+        [id] => format!("a rule named {name:?} already exists (ID {id}) but is not"),
+        _ => format!(
+            "{} rules named {name:?} already exist (IDs {}) but none of them is",
+            ids.len(),
+            join_ids(ids)
+        ),
+    };
+    format!(
+        "{existing} the rule this request made ({}), so the provider did not take it over; \
+         rename the rule in the configuration, or delete or import the existing rule",
+        reasons.join(", ")
+    )
+}
+
+fn describe_failed_create(name: &str, create: &Error, finding: Option<&Error>) -> String {
+    let create = create.with_causes();
+    match finding {
+        None => format!(
+            "{create}; no rule named {name:?} exists afterwards, so the manager did not store it"
+        ),
+        Some(finding @ (Error::DuplicateRules { .. } | Error::RulesNotAdopted { .. })) => {
+            format!("{create}; {finding}")
+        }
+        Some(search) => format!(
+            "{create}; the manager may have stored the rule anyway, and the search for it by \
+             name failed as well: {}; check for a rule named {name:?} and import it if it \
+             exists",
+            search.with_causes()
+        ),
+    }
 }
 
 fn describe_decode(field: &Option<String>, detail: &str) -> String {
@@ -183,7 +275,17 @@ impl Error {
 
 /// Extracts the API's message from an error body: the JSON `message`, else the JSON `errors`,
 /// else the raw text cut to a few hundred characters, else the status's reason phrase.
+///
+/// A trailing period is removed, because the message is embedded in longer text.
 pub(crate) fn error_message(body: &str, reason: Option<&str>) -> String {
+    let message = select_message(body, reason);
+    match message.strip_suffix('.') {
+        Some(stripped) if !stripped.ends_with('.') => stripped.trim_end().to_string(),
+        _ => message,
+    }
+}
+
+fn select_message(body: &str, reason: Option<&str>) -> String {
     if let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(body) {
         for key in ["message", "errors"] {
             match fields.get(key) {
@@ -203,7 +305,8 @@ pub(crate) fn error_message(body: &str, reason: Option<&str>) -> String {
 
 fn truncate(text: &str) -> String {
     match text.char_indices().nth(MAX_RAW_MESSAGE_CHARS) {
-        Some((cut, _)) => format!("{}...", &text[..cut]),
+        // The marker ends without a period, so text appended after it never reads "....".
+        Some((cut, _)) => format!("{} [...]", &text[..cut]),
         None => text.to_string(),
     }
 }
@@ -241,6 +344,18 @@ mod tests {
                 "e".into(),
             ),
             ("raw text", "  gateway down  ", None, "gateway down".into()),
+            (
+                "trailing period",
+                r#"{"message":"Invalid API key."}"#,
+                None,
+                "Invalid API key".into(),
+            ),
+            (
+                "ellipsis kept",
+                r#"{"message":"wait..."}"#,
+                None,
+                "wait...".into(),
+            ),
             ("empty body", "", Some("Bad Gateway"), "bad gateway".into()),
             ("empty body no reason", "", None, "no error message".into()),
             (
@@ -253,13 +368,13 @@ mod tests {
                 "long raw text",
                 &long,
                 None,
-                format!("{}...", "x".repeat(300)),
+                format!("{} [...]", "x".repeat(300)),
             ),
             (
                 "multibyte cut",
                 &"é".repeat(301),
                 None,
-                format!("{}...", "é".repeat(300)),
+                format!("{} [...]", "é".repeat(300)),
             ),
         ];
         for (name, body, reason, want) in cases {

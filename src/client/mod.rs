@@ -17,6 +17,7 @@
 //! 504, timeouts and connection errors; creates are handled separately in `rules.rs`.
 
 mod config;
+mod created;
 mod error;
 pub mod lenient;
 pub mod models;
@@ -53,6 +54,9 @@ pub struct Client {
 struct Inner {
     http: reqwest::Client,
     base_url: String,
+    /// The path of `base_url`, such as `/api`, shown in front of each request path in errors
+    /// and logs so that a wrong or missing base path is visible.
+    base_path: String,
     request_timeout: Duration,
     retry: RetryPolicy,
 }
@@ -123,6 +127,9 @@ impl Client {
     /// Returns [`Error::Config`] for an invalid base URL, API key, timeout or CA certificate PEM.
     pub fn new(config: ClientConfig) -> Result<Client, Error> {
         let base_url = config.normalized_base_url()?;
+        let base_path = reqwest::Url::parse(&base_url)
+            .map(|url| url.path().trim_end_matches('/').to_string())
+            .map_err(|error| Error::Config(format!("base URL {base_url:?} is invalid: {error}")))?;
         let http = config.build_http()?;
         let retry = RetryPolicy {
             max_retries: config.max_retries,
@@ -133,6 +140,7 @@ impl Client {
             inner: Arc::new(Inner {
                 http,
                 base_url,
+                base_path,
                 request_timeout: config.request_timeout,
                 retry,
             }),
@@ -150,6 +158,16 @@ impl Client {
     /// Returns the base URL without a trailing slash.
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
+    }
+
+    /// Returns the time limit of one request attempt.
+    pub fn request_timeout(&self) -> Duration {
+        self.inner.request_timeout
+    }
+
+    /// Returns the path of `request` as sent, including the base URL's path and the query.
+    pub(crate) fn full_path(&self, request: &Request) -> String {
+        format!("{}{}", self.inner.base_path, request.display_path())
     }
 
     /// Sends a request that is safe to repeat, retrying transient failures.
@@ -194,7 +212,7 @@ impl Client {
         let delay = self.backoff(retry, retry_after);
         warn!(
             method = %request.method,
-            path = %request.display_path(),
+            path = %self.full_path(request),
             retry = retry + 1,
             max_retries = self.inner.retry.max_retries,
             delay_ms = delay.as_millis() as u64,
@@ -234,17 +252,17 @@ impl Client {
         let (status, retry_after, text) = match outcome {
             Ok(parts) => parts,
             Err(error) => {
-                debug!(method = %request.method, path = %request.display_path(), duration_ms, retry,
+                debug!(method = %request.method, path = %self.full_path(request), duration_ms, retry,
                     error = %error, "api request failed without a response");
                 return Err(self.transport_failure(request, attempt, error));
             }
         };
-        debug!(method = %request.method, path = %request.display_path(), status = status.as_u16(),
+        debug!(method = %request.method, path = %self.full_path(request), status = status.as_u16(),
             duration_ms, retry, "api request completed");
 
         if status.is_success() {
             return parse_body(&text).map_err(|detail| {
-                Failure::Final(decode_error(request, DecodeError::document(detail)))
+                Failure::Final(self.decode_error(request, DecodeError::document(detail)))
             });
         }
         Err(self.status_failure(request, attempt, status, retry_after, &text))
@@ -257,7 +275,7 @@ impl Client {
         error: reqwest::Error,
     ) -> Failure {
         let method = request.method.clone();
-        let path = request.display_path();
+        let path = self.full_path(request);
         if error.is_timeout() {
             let error = Error::Timeout {
                 method,
@@ -274,16 +292,26 @@ impl Client {
                 source: error,
             });
         }
-        // A connect error means nothing was sent; any other transport error may have come
-        // after the server received the request.
-        let ambiguous = !error.is_connect();
+        // A connect error means nothing was sent, so it is not ambiguous. It is still retried
+        // because a manager that is restarting refuses connections for a while.
+        if error.is_connect() {
+            let error = Error::Connect {
+                method,
+                path,
+                endpoint: self.inner.base_url.clone(),
+                attempts,
+                source: error,
+            };
+            return transient(error, false, None);
+        }
+        // Any other transport error may have come after the server received the request.
         let error = Error::Connection {
             method,
             path,
             attempts,
             source: error,
         };
-        transient(error, ambiguous, None)
+        transient(error, true, None)
     }
 
     fn status_failure(
@@ -295,12 +323,20 @@ impl Client {
         body: &str,
     ) -> Failure {
         let method = request.method.clone();
-        let path = request.display_path();
+        let path = self.full_path(request);
         let message = error_message(body, status.canonical_reason());
         match status.as_u16() {
             404 => Failure::Final(Error::NotFound {
                 method,
                 path,
+                message,
+            }),
+            // A 403 also rejects actions the key may never take, such as changing a rule
+            // issued by Trend Micro, and then the API key is not the problem.
+            403 if !is_about_authorization(&message) => Failure::Final(Error::Api {
+                method,
+                path,
+                status: 403,
                 message,
             }),
             401 | 403 => Failure::Final(Error::Unauthorized {
@@ -352,14 +388,34 @@ fn parse_body(text: &str) -> Result<Value, String> {
     serde_json::from_str(text).map_err(|error| format!("body is not valid JSON: {error}"))
 }
 
-/// Wraps a decoding failure of `request`'s response.
-pub(crate) fn decode_error(request: &Request, error: DecodeError) -> Error {
-    Error::Decode {
-        method: request.method.clone(),
-        path: request.display_path(),
-        field: error.field,
-        detail: error.detail,
+impl Client {
+    /// Wraps a decoding failure of `request`'s response.
+    pub(crate) fn decode_error(&self, request: &Request, error: DecodeError) -> Error {
+        Error::Decode {
+            method: request.method.clone(),
+            path: self.full_path(request),
+            field: error.field,
+            detail: error.detail,
+        }
     }
+}
+
+/// Reports whether the message of a 403 is about the API key or its rights, rather than about
+/// an action that no key may take.
+fn is_about_authorization(message: &str) -> bool {
+    const TERMS: &[&str] = &[
+        "auth",
+        "api key",
+        "api-key",
+        "apikey",
+        "secret key",
+        "credential",
+        "access denied",
+        "role",
+        "forbidden",
+    ];
+    let message = message.to_lowercase();
+    TERMS.iter().any(|term| message.contains(term))
 }
 
 /// Reports whether a transport error came from TLS (for example an untrusted certificate),

@@ -6,7 +6,7 @@
 use reqwest::Method;
 
 use super::models::{is_im_setting, Assignments, PolicyIm, PolicyImModify, RuleIds, SettingValue};
-use super::{decode_error, encode_segment, Client, Error, Request};
+use super::{encode_segment, Client, Error, Request};
 
 fn policy_path(id: i64) -> String {
     format!("/policies/{id}")
@@ -41,7 +41,7 @@ impl Client {
     pub async fn get_policy(&self, id: i64, overrides: bool) -> Result<PolicyIm, Error> {
         let request = Request::new(Method::GET, policy_path(id)).overrides(overrides);
         let body = self.execute(&request).await?;
-        PolicyIm::from_json(&body).map_err(|error| decode_error(&request, error))
+        PolicyIm::from_json(&body).map_err(|error| self.decode_error(&request, error))
     }
 
     /// Changes a policy's IM state, rule IDs or IM settings, and returns the policy.
@@ -66,7 +66,7 @@ impl Client {
             .overrides(overrides)
             .json(changes)?;
         let body = self.execute(&request).await?;
-        PolicyIm::from_json(&body).map_err(|error| decode_error(&request, error))
+        PolicyIm::from_json(&body).map_err(|error| self.decode_error(&request, error))
     }
 
     /// Reads one policy setting; `None` when the API returns no value (with `overrides` true,
@@ -86,7 +86,7 @@ impl Client {
         if body.is_null() {
             return Ok(None);
         }
-        SettingValue::from_json(&body).map_err(|error| decode_error(&request, error))
+        SettingValue::from_json(&body).map_err(|error| self.decode_error(&request, error))
     }
 
     /// Sets one Integrity Monitoring setting on a policy and returns the stored value.
@@ -108,9 +108,9 @@ impl Client {
             .json(&SettingValue::new(value))?;
         let body = self.execute(&request).await?;
         let stored =
-            SettingValue::from_json(&body).map_err(|error| decode_error(&request, error))?;
+            SettingValue::from_json(&body).map_err(|error| self.decode_error(&request, error))?;
         stored.ok_or_else(|| {
-            decode_error(
+            self.decode_error(
                 &request,
                 super::DecodeError::field("value", "expected a string, found nothing"),
             )
@@ -202,6 +202,6 @@ impl Client {
 
     async fn assignments(&self, request: &Request) -> Result<Assignments, Error> {
         let body = self.execute(request).await?;
-        Assignments::from_json(&body).map_err(|error| decode_error(request, error))
+        Assignments::from_json(&body).map_err(|error| self.decode_error(request, error))
     }
 }

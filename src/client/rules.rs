@@ -2,14 +2,19 @@
 //!
 //! Creates are not blindly repeated. A timeout, a connection dropped after sending, or HTTP
 //! 502/503/504 leaves open whether the manager stored the rule, so the client then searches for
-//! the rule by exact name. One match is adopted and no match means the create is sent again.
-//! Several matches are an error because the client cannot tell which one it made.
+//! rules with the same name. A rule that matches every field of the request and is recent
+//! enough is adopted (see `created.rs`), and no rule with the name means the create is sent
+//! again. Any other outcome is an error, because a rule that someone else made must not end up
+//! in Terraform's state.
+
+use std::time::SystemTime;
 
 use reqwest::Method;
 use tracing::warn;
 
+use super::created;
 use super::models::{ImRule, SearchCriteria, SearchFilter};
-use super::{decode_error, Client, Error, Failure, Request};
+use super::{Client, Error, Failure, Request};
 
 const RULES: &str = "/integritymonitoringrules";
 
@@ -18,14 +23,18 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// Returns the API's error, [`Error::DuplicateRules`] when an ambiguous failure leaves
-    /// several rules with the name, or the last transient error once the retries run out.
+    /// Returns the API's error, or the last transient error once the retries run out. After a
+    /// failure that leaves open whether the manager stored the rule, returns
+    /// [`Error::CreateFailed`], which also describes what the search for the rule found.
     pub async fn create_rule(&self, rule: &ImRule) -> Result<ImRule, Error> {
         let request = Request::new(Method::POST, RULES).json(rule)?;
+        let started = SystemTime::now();
         let mut retry = 0;
         loop {
             let (error, ambiguous, retry_after) = match self.attempt(&request, retry + 1).await {
-                Ok(body) => return ImRule::from_json(&body).map_err(|e| decode_error(&request, e)),
+                Ok(body) => {
+                    return ImRule::from_json(&body).map_err(|e| self.decode_error(&request, e))
+                }
                 Err(Failure::Final(error)) => return Err(error),
                 Err(Failure::Transient {
                     error,
@@ -47,12 +56,21 @@ impl Client {
                     "create failed ambiguously; searching for the rule by name");
                 tokio::time::sleep(delay).await;
 
-                let mut found = self.search_rules_by_name(name).await?;
-                match found.len() {
-                    0 => {
-                        if !self.may_retry(retry) {
-                            return Err(error);
-                        }
+                let failed = |finding: Option<Error>| Error::CreateFailed {
+                    name: name.to_string(),
+                    create: Box::new(error),
+                    finding: finding.map(Box::new),
+                };
+                match self.find_rule_created_by(rule, started).await {
+                    Ok(Some(found)) => {
+                        warn!(
+                            rule_name = name,
+                            rule_id = found.id,
+                            "adopting the rule found after an ambiguous create"
+                        );
+                        return Ok(found);
+                    }
+                    Ok(None) if self.may_retry(retry) => {
                         warn!(
                             rule_name = name,
                             retry = retry + 1,
@@ -61,19 +79,8 @@ impl Client {
                         retry += 1;
                         continue;
                     }
-                    1 => {
-                        warn!(
-                            rule_name = name,
-                            "adopting the rule found after an ambiguous create"
-                        );
-                        return Ok(found.remove(0));
-                    }
-                    count => {
-                        return Err(Error::DuplicateRules {
-                            name: name.to_string(),
-                            count,
-                        })
-                    }
+                    Ok(None) => return Err(failed(None)),
+                    Err(finding) => return Err(failed(Some(finding))),
                 }
             }
 
@@ -86,6 +93,65 @@ impl Client {
         }
     }
 
+    /// Finds the rule that a failed create of `request`, first sent at `started`, made.
+    ///
+    /// Searches the rules named like the request and takes the one whose fields all match what
+    /// the request sent and whose `lastUpdated`, when present, is not older than `started` less
+    /// a clock skew tolerance. Only failed creates call this, so a create that succeeds costs
+    /// no extra request.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`Error::RulesNotAdopted`] when rules with the name exist but none can be the
+    /// created one, [`Error::DuplicateRules`] when several can, [`Error::InvalidRequest`] when
+    /// the request has no name, or the search's error.
+    pub async fn find_rule_created_by(
+        &self,
+        request: &ImRule,
+        started: SystemTime,
+    ) -> Result<Option<ImRule>, Error> {
+        let Some(name) = request.name.as_deref() else {
+            return Err(Error::InvalidRequest(
+                "a rule without a name cannot be searched for".to_string(),
+            ));
+        };
+        let named = self.search_rules_by_name(name).await?;
+        if named.is_empty() {
+            return Ok(None);
+        }
+
+        let mut ids = Vec::new();
+        let mut reasons = Vec::new();
+        let mut matching = Vec::new();
+        for rule in named {
+            let Some(id) = rule.id else {
+                reasons.push("a rule without an ID".to_string());
+                continue;
+            };
+            ids.push(id);
+            match created::mismatch(request, &rule, started) {
+                None => matching.push(rule),
+                Some(reason) => {
+                    warn!(rule_name = name, rule_id = id, reason = %reason,
+                        "rule with the requested name is not the one the create made");
+                    reasons.push(format!("ID {id}: {reason}"));
+                }
+            }
+        }
+        match matching.len() {
+            0 => Err(Error::RulesNotAdopted {
+                name: name.to_string(),
+                ids,
+                reasons,
+            }),
+            1 => Ok(matching.pop()),
+            _ => Err(Error::DuplicateRules {
+                name: name.to_string(),
+                ids: matching.iter().filter_map(|rule| rule.id).collect(),
+            }),
+        }
+    }
+
     /// Reads one rule.
     ///
     /// # Errors
@@ -94,7 +160,7 @@ impl Client {
     pub async fn get_rule(&self, id: i64) -> Result<ImRule, Error> {
         let request = Request::new(Method::GET, format!("{RULES}/{id}"));
         let body = self.execute(&request).await?;
-        ImRule::from_json(&body).map_err(|error| decode_error(&request, error))
+        ImRule::from_json(&body).map_err(|error| self.decode_error(&request, error))
     }
 
     /// Changes the fields that are `Some` in `changes` and returns the whole rule.
@@ -108,7 +174,7 @@ impl Client {
         // A modify sets fields to the given values, so repeating it is safe.
         let request = Request::new(Method::POST, format!("{RULES}/{id}")).json(changes)?;
         let body = self.execute(&request).await?;
-        ImRule::from_json(&body).map_err(|error| decode_error(&request, error))
+        ImRule::from_json(&body).map_err(|error| self.decode_error(&request, error))
     }
 
     /// Deletes a rule.
@@ -150,7 +216,7 @@ impl Client {
         // A search changes nothing, so repeating it is safe.
         let request = Request::new(Method::POST, format!("{RULES}/search")).json(filter)?;
         let body = self.execute(&request).await?;
-        ImRule::list_from_json(&body).map_err(|error| decode_error(&request, error))
+        ImRule::list_from_json(&body).map_err(|error| self.decode_error(&request, error))
     }
 
     /// Lists every rule, including the ones issued by Trend Micro.
@@ -161,6 +227,6 @@ impl Client {
     pub async fn list_rules(&self) -> Result<Vec<ImRule>, Error> {
         let request = Request::new(Method::GET, RULES);
         let body = self.execute(&request).await?;
-        ImRule::list_from_json(&body).map_err(|error| decode_error(&request, error))
+        ImRule::list_from_json(&body).map_err(|error| self.decode_error(&request, error))
     }
 }

@@ -284,9 +284,9 @@ fn may_have_created(error: &ClientError) -> bool {
     ) || matches!(error.status(), Some(500 | 502 | 503 | 504))
 }
 
-/// Looks for the rule a failed create may have made, by its exact name. When exactly one is
-/// found, returns its state with an error, so that Terraform records the rule as tainted and
-/// replaces it on the next apply instead of losing track of it.
+/// Looks for the rule a failed create may have made, among rules with its name. When one
+/// matches the request, returns its state with an error, so that Terraform records the rule as
+/// tainted and replaces it on the next apply instead of losing track of it.
 async fn recover_created(
     client: &Client,
     planned: &Value,
@@ -295,8 +295,22 @@ async fn recover_created(
 ) -> ApplyOutcome {
     let summary = "Failed to create integrity monitoring rule";
     let name = body.name.as_deref().unwrap_or_default();
-    let found = match client.search_rules_by_name(name).await {
-        Ok(found) => found,
+    // Only the last create attempt got this far with a response, and the earlier ones stored
+    // nothing, so the rule can be at most one request timeout old.
+    let started = std::time::SystemTime::now()
+        .checked_sub(client.request_timeout())
+        .unwrap_or(std::time::UNIX_EPOCH);
+    let rule = match client.find_rule_created_by(body, started).await {
+        Ok(Some(rule)) => rule,
+        Ok(None) => {
+            let detail =
+                format!("{cause}\n\nNo rule named {name:?} exists, so nothing was created.");
+            return failed(Value::Null, Diagnostic::error(summary, detail));
+        }
+        Err(error @ (ClientError::RulesNotAdopted { .. } | ClientError::DuplicateRules { .. })) => {
+            let detail = format!("{cause}\n\nAfter the failure, {error}.");
+            return failed(Value::Null, Diagnostic::error(summary, detail));
+        }
         Err(error) => {
             return failed(
                 Value::Null,
@@ -312,25 +326,13 @@ async fn recover_created(
             )
         }
     };
-    let [rule] = found.as_slice() else {
-        let detail = if found.is_empty() {
-            format!("{cause}\n\nNo rule named {name:?} exists, so nothing was created.")
-        } else {
-            format!(
-                "{cause}\n\n{} rules are named {name:?}, so the provider cannot tell which one \
-                 this request made. Delete the extra rules or import one of them.",
-                found.len()
-            )
-        };
-        return failed(Value::Null, Diagnostic::error(summary, detail));
-    };
 
     let id = rule.id.unwrap_or_default();
     warn!(
         rule_id = id,
         "create failed after the rule was made; returning it as tainted"
     );
-    let mut state = applied_state(planned, rule.clone());
+    let mut state = applied_state(planned, rule);
     if let Value::Object(attributes) = &mut state {
         for value in attributes.values_mut() {
             // Terraform rejects unknown values in applied state, and this state is only kept
