@@ -26,6 +26,10 @@ use super::proto::tfplugin6::provider_server::Provider;
 #[derive(Debug)]
 pub struct ProviderService {
     resources: BTreeMap<&'static str, Arc<dyn Resource>>,
+    /// Each resource's value type, built once: building a schema allocates
+    /// every description, which would otherwise happen on every call.
+    value_types: HashMap<&'static str, value::Type>,
+    provider_type: value::Type,
     context: Arc<ProviderContext>,
     request_counter: AtomicU64,
 }
@@ -33,8 +37,14 @@ pub struct ProviderService {
 impl ProviderService {
     /// Creates the service over the given resources.
     pub fn new(resources: BTreeMap<&'static str, Arc<dyn Resource>>) -> ProviderService {
+        let value_types = resources
+            .iter()
+            .map(|(name, resource)| (*name, resource.schema().value_type()))
+            .collect();
         ProviderService {
             resources,
+            value_types,
+            provider_type: provider::provider_schema().value_type(),
             context: Arc::new(ProviderContext::new()),
             request_counter: AtomicU64::new(0),
         }
@@ -50,8 +60,12 @@ impl ProviderService {
         )
     }
 
-    fn resource(&self, type_name: &str) -> Result<&Arc<dyn Resource>, Diagnostic> {
-        self.resources.get(type_name).ok_or_else(|| {
+    fn resource(&self, type_name: &str) -> Result<(&Arc<dyn Resource>, &value::Type), Diagnostic> {
+        let found = self
+            .resources
+            .get(type_name)
+            .zip(self.value_types.get(type_name));
+        found.ok_or_else(|| {
             Diagnostic::error(
                 "Unknown resource type",
                 format!(
@@ -168,9 +182,9 @@ impl Provider for ProviderService {
         let span = self.span("ValidateProviderConfig", "");
         let _entered = span.enter();
         let request = request.into_inner();
-        let ty = provider::provider_schema().value_type();
+        let ty = &self.provider_type;
         let diagnostics =
-            match convert::decode(request.config.as_ref(), &ty, "provider configuration") {
+            match convert::decode(request.config.as_ref(), ty, "provider configuration") {
                 Ok(config) => provider::validate_provider_config(&config),
                 Err(diagnostic) => diagnostic.into(),
             };
@@ -193,9 +207,8 @@ impl Provider for ProviderService {
         let span = self.span("ValidateResourceConfig", &request.type_name);
         let _entered = span.enter();
         let diagnostics = match self.resource(&request.type_name) {
-            Ok(resource) => {
-                let ty = resource.schema().value_type();
-                match convert::decode(request.config.as_ref(), &ty, "resource configuration") {
+            Ok((resource, ty)) => {
+                match convert::decode(request.config.as_ref(), ty, "resource configuration") {
                     Ok(config) => resource.validate(&config),
                     Err(diagnostic) => diagnostic.into(),
                 }
@@ -235,8 +248,7 @@ impl Provider for ProviderService {
         let _entered = span.enter();
         let mut response = wire::upgrade_resource_state::Response::default();
         let result = (|| -> Result<wire::DynamicValue, Diagnostics> {
-            let resource = self.resource(&request.type_name)?;
-            let ty = resource.schema().value_type();
+            let (resource, ty) = self.resource(&request.type_name)?;
             let raw = request.raw_state.unwrap_or_default();
             if raw.json.is_empty() {
                 return Err(Diagnostic::error(
@@ -247,7 +259,7 @@ impl Provider for ProviderService {
                 )
                 .into());
             }
-            let stored = value::decode_json(&raw.json, &ty).map_err(|err| {
+            let stored = value::decode_json(&raw.json, ty).map_err(|err| {
                 Diagnostic::error(
                     "Invalid stored state",
                     format!(
@@ -258,7 +270,7 @@ impl Provider for ProviderService {
                 )
             })?;
             let upgraded = resource.upgrade(request.version, stored)?;
-            Ok(convert::encode(&upgraded, &ty, "upgraded state")?)
+            Ok(convert::encode(&upgraded, ty, "upgraded state")?)
         })();
         match result {
             Ok(state) => response.upgraded_state = Some(state),
@@ -301,9 +313,9 @@ impl Provider for ProviderService {
         let span = self.span("ConfigureProvider", "");
         let _entered = span.enter();
         let request = request.into_inner();
-        let ty = provider::provider_schema().value_type();
+        let ty = &self.provider_type;
         let diagnostics =
-            match convert::decode(request.config.as_ref(), &ty, "provider configuration") {
+            match convert::decode(request.config.as_ref(), ty, "provider configuration") {
                 Ok(config) => self.context.configure(&config, &request.terraform_version),
                 Err(diagnostic) => diagnostic.into(),
             };
@@ -326,9 +338,8 @@ impl Provider for ProviderService {
         let span = self.span("ReadResource", &request.type_name);
         let private = request.private.clone();
         let result = async {
-            let resource = self.resource(&request.type_name)?;
-            let ty = resource.schema().value_type();
-            let current = convert::decode(request.current_state.as_ref(), &ty, "current state")?;
+            let (resource, ty) = self.resource(&request.type_name)?;
+            let current = convert::decode(request.current_state.as_ref(), ty, "current state")?;
             let outcome = cancellable(
                 &self.context,
                 resource.read(&self.context, &current),
@@ -339,7 +350,7 @@ impl Provider for ProviderService {
             )
             .await;
             let mut diagnostics = outcome.diagnostics;
-            match convert::encode(&outcome.state, &ty, "state") {
+            match convert::encode(&outcome.state, ty, "state") {
                 Ok(state) => Ok::<_, Diagnostics>((Some(state), diagnostics)),
                 Err(diagnostic) => {
                     diagnostics.push(diagnostic);
@@ -380,12 +391,11 @@ impl Provider for ProviderService {
             ..Default::default()
         };
         let result = async {
-            let resource = self.resource(&request.type_name)?;
-            let ty = resource.schema().value_type();
-            let prior = convert::decode(request.prior_state.as_ref(), &ty, "prior state")?;
+            let (resource, ty) = self.resource(&request.type_name)?;
+            let prior = convert::decode(request.prior_state.as_ref(), ty, "prior state")?;
             let proposed =
-                convert::decode(request.proposed_new_state.as_ref(), &ty, "proposed state")?;
-            let config = convert::decode(request.config.as_ref(), &ty, "configuration")?;
+                convert::decode(request.proposed_new_state.as_ref(), ty, "proposed state")?;
+            let config = convert::decode(request.config.as_ref(), ty, "configuration")?;
             if proposed.is_null() {
                 // A destroy: the planned state is null, as the protocol requires.
                 return Ok::<_, Diagnostics>((Value::Null, vec![], Diagnostics::new(), ty));
@@ -408,7 +418,7 @@ impl Provider for ProviderService {
             Ok((planned, requires_replace, diagnostics, ty)) => {
                 let mut diagnostics = diagnostics;
                 if !diagnostics.has_errors() {
-                    match convert::encode(&planned, &ty, "planned state") {
+                    match convert::encode(&planned, ty, "planned state") {
                         Ok(planned) => response.planned_state = Some(planned),
                         Err(diagnostic) => diagnostics.push(diagnostic),
                     }
@@ -442,11 +452,10 @@ impl Provider for ProviderService {
             ..Default::default()
         };
         let result = async {
-            let resource = self.resource(&request.type_name)?;
-            let ty = resource.schema().value_type();
-            let prior = convert::decode(request.prior_state.as_ref(), &ty, "prior state")?;
-            let planned = convert::decode(request.planned_state.as_ref(), &ty, "planned state")?;
-            let config = convert::decode(request.config.as_ref(), &ty, "configuration")?;
+            let (resource, ty) = self.resource(&request.type_name)?;
+            let prior = convert::decode(request.prior_state.as_ref(), ty, "prior state")?;
+            let planned = convert::decode(request.planned_state.as_ref(), ty, "planned state")?;
+            let config = convert::decode(request.config.as_ref(), ty, "configuration")?;
             let (new_state, diagnostics) = if planned.is_null() {
                 let diagnostics = cancellable(
                     &self.context,
@@ -492,7 +501,7 @@ impl Provider for ProviderService {
                 (outcome.new_state, outcome.diagnostics)
             };
             let mut diagnostics = diagnostics;
-            match convert::encode(&new_state, &ty, "new state") {
+            match convert::encode(&new_state, ty, "new state") {
                 Ok(state) => Ok::<_, Diagnostics>((Some(state), diagnostics)),
                 Err(diagnostic) => {
                     diagnostics.push(diagnostic);
@@ -530,8 +539,7 @@ impl Provider for ProviderService {
         let span = self.span("ImportResourceState", &request.type_name);
         let mut response = wire::import_resource_state::Response::default();
         let result = async {
-            let resource = self.resource(&request.type_name)?;
-            let ty = resource.schema().value_type();
+            let (resource, ty) = self.resource(&request.type_name)?;
             let outcome = cancellable(
                 &self.context,
                 resource.import(&self.context, &request.id),
@@ -545,7 +553,7 @@ impl Provider for ProviderService {
             if outcome.state.is_null() || diagnostics.has_errors() {
                 return Ok::<_, Diagnostics>((None, diagnostics));
             }
-            match convert::encode(&outcome.state, &ty, "imported state") {
+            match convert::encode(&outcome.state, ty, "imported state") {
                 Ok(state) => Ok((Some(state), diagnostics)),
                 Err(diagnostic) => {
                     diagnostics.push(diagnostic);
