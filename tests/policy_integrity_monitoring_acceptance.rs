@@ -675,6 +675,29 @@ fn unknown_rules_scenario(terraform: &Terraform) {
         "{version}: reads use overrides=true"
     );
 
+    // The module status counts the parent's rules, so updating the child after the parent's
+    // rules changed out of band must not plan the old status (no refresh to catch it first).
+    emulator
+        .set_assignments(1, &[101])
+        .expect("policy 1 exists");
+    workdir.write_config(&UNKNOWN_RULES_CONFIG.replace(
+        "state     = \"inherited\"",
+        "state     = \"inherited\"\n  cpu_usage_level = \"low\"",
+    ));
+    let updated = workdir.run(&["apply", "-auto-approve", "-refresh=false"]);
+    assert_eq!(
+        updated.code, 0,
+        "{version}: update after the parent changed out of band\n{updated}"
+    );
+    let linux = workdir.state_resource("workload_policy_integrity_monitoring.linux");
+    assert_eq!(
+        linux["module_status"]["status_message"], "On, 3 rules",
+        "{version}: status read back after the update"
+    );
+    emulator
+        .set_assignments(1, &[101, 103])
+        .expect("policy 1 exists");
+
     workdir.destroy();
     assert_eq!(
         own_im(emulator, 2).get("ruleIDs"),

@@ -14,10 +14,12 @@
 //!   `GET`.
 //! - read: 2 calls, `GET /policies/{id}?overrides=true` and
 //!   `GET .../assignments?overrides=true`.
-//! - update: S + 0 to 2 calls. One `DELETE /policies/{id}/settings/{name}` per removed setting,
-//!   a `PUT .../assignments` only when `rule_ids` becomes `[]`, one `POST /policies/{id}` for
-//!   everything else, and a `GET /policies/{id}` only when the module status may change and no
-//!   `POST` was sent. Changing only `reset_on_destroy` sends nothing.
+//! - update: S + 2 or 3 calls. One `DELETE /policies/{id}/settings/{name}` per removed
+//!   setting, a `PUT .../assignments` only when `rule_ids` becomes `[]`, one `POST
+//!   /policies/{id}` for everything else (a `GET /policies/{id}` when nothing else is sent), and
+//!   `GET .../assignments` unless the `PUT` returned the recommendations. The module status and
+//!   the recommendations are read back on every update because they also follow the parent
+//!   policy, so changing only `reset_on_destroy` costs the two reads.
 //! - delete with `reset_on_destroy = true`: S + 0 to 2 calls. One `DELETE .../settings/{name}`
 //!   per managed setting, a `PUT .../assignments` with `[]` when `rule_ids` is managed, and a
 //!   `POST /policies/{id}` with `inherited` when `state` is managed.

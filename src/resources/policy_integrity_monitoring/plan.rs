@@ -1,13 +1,11 @@
 //! Validation and planning: everything decided before an API write.
 
-use std::collections::BTreeMap;
-
 use crate::protocol::value::{Number, Value};
 use crate::protocol::{AttributePath, Diagnostic, Diagnostics};
 use crate::provider::ProviderContext;
 use crate::resources::{Plan, PlanRequest};
 
-use super::settings::{SettingKind, SETTINGS};
+use super::settings::SETTINGS;
 
 /// Values of `state` that the API accepts.
 pub(super) const STATES: [&str; 4] = ["on", "off", "real-time", "inherited"];
@@ -149,12 +147,14 @@ pub(super) fn plan(context: &ProviderContext, request: &PlanRequest<'_>) -> Plan
     if replaced {
         requires_replace.push(AttributePath::attribute("policy_id"));
     }
-    if prior.is_null() || replaced {
+    // The module status and the recommendations also follow the parent policy, other
+    // computers and recommendation scans, so any apply may find them changed: they are unknown
+    // whenever this resource is applied at all, and kept only in a plan without changes.
+    let changes = prior.is_null() || replaced || Value::Object(planned.clone()) != *prior;
+    if changes {
         for name in API_COMPUTED {
             planned.insert(name.to_string(), Value::Unknown);
         }
-    } else if status_may_change(prior, &planned) {
-        planned.insert("module_status".to_string(), Value::Unknown);
     }
 
     if let Some(policy_id) = policy_id {
@@ -190,22 +190,11 @@ pub(super) fn plan(context: &ProviderContext, request: &PlanRequest<'_>) -> Plan
     }
 }
 
-/// Reports whether applying `planned` over `prior` may change the module status, which counts
-/// the assigned rules and names the state and real-time monitoring.
-fn status_may_change(prior: &Value, planned: &BTreeMap<String, Value>) -> bool {
-    let realtime = SETTINGS
-        .iter()
-        .find(|setting| setting.kind == SettingKind::TrueFalse)
-        .map_or("realtime_enabled", |setting| setting.attribute);
-    ["state", "rule_ids", realtime]
-        .into_iter()
-        .any(|name| prior.attr(name) != planned.get(name))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::resources::policy_integrity_monitoring::schema;
+    use std::collections::BTreeMap;
 
     /// Returns an object of the resource's type with every attribute null, then `values`.
     fn object(values: &[(&str, Value)]) -> Value {
@@ -418,7 +407,7 @@ mod tests {
             (
                 "no change rules",
                 prior.clone(),
-                same,
+                same.clone(),
                 "rule_ids",
                 ids(&[101]),
             ),
@@ -437,11 +426,28 @@ mod tests {
                 Value::Unknown,
             ),
             (
-                "setting keeps status",
+                "setting update makes status unknown",
                 prior.clone(),
                 new_level.clone(),
                 "module_status",
-                status,
+                Value::Unknown,
+            ),
+            (
+                "no change recommendations kept",
+                prior.clone(),
+                same.clone(),
+                "recommended_to_assign_rule_ids",
+                prior
+                    .attr("recommended_to_assign_rule_ids")
+                    .cloned()
+                    .unwrap_or(Value::Null),
+            ),
+            (
+                "setting update makes recommendations unknown",
+                prior.clone(),
+                new_level.clone(),
+                "recommended_to_assign_rule_ids",
+                Value::Unknown,
             ),
             (
                 "setting planned",
