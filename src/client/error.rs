@@ -213,7 +213,8 @@ fn describe_not_adopted(name: &str, ids: &[i64], reasons: &[String]) -> String {
     };
     format!(
         "{existing} the rule this request made ({}), so the provider did not take it over; \
-         rename the rule in the configuration, or delete or import the existing rule",
+         the manager allows several rules with one name, so running the apply again creates \
+         the rule; import the existing rule instead if it is the one you mean",
         reasons.join(", ")
     )
 }

@@ -403,7 +403,8 @@ fn delete_failure_detail(id: i64, error: &ClientError, vendor: bool) -> String {
              workload_policy_integrity_monitoring, Terraform deletes the rule before it updates \
              the policy, because the policy refers to the rule, so every apply fails the same \
              way. Setting `lifecycle { create_before_destroy = true }` on the rule's resource \
-             makes Terraform update the policy first. For a rule that is no longer in the \
+             makes Terraform update the policy first, and it also lets `terraform apply \
+             -replace` replace a rule that a policy uses. For a rule that is no longer in the \
              configuration, Terraform takes that setting from the state, so to recover now, put \
              the rule back into the configuration, add the setting, apply, and then remove the \
              rule again. When the rule's whole resource block was removed, running \

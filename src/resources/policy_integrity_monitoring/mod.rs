@@ -68,7 +68,10 @@ pub(crate) fn schema() -> Schema {
             "The Integrity Monitoring state the policy sets itself: `on`, `off`, `real-time` or \
              `inherited` (follow the parent policy). Unmanaged while null. Removing it from the \
              configuration sets the state to `inherited`. An imported policy that sets no state \
-             of its own has a null `state`.",
+             of its own has a null `state`, and one that does gets its state, so leaving `state` \
+             out of the configuration after an import plans that reset. On a top-level policy, \
+             `inherited` follows the default policy settings, which can turn Integrity \
+             Monitoring off for that policy and every child policy that inherits it.",
         ),
         Attribute::new(
             "rule_ids",

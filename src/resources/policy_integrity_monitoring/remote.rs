@@ -549,11 +549,7 @@ fn write_error(policy_id: i64, purpose: Purpose, error: &Error) -> Diagnostic {
         return policy_error(policy_id, "changed", error);
     }
     let (summary, operation, advice) = match purpose {
-        Purpose::Create => (
-            "Failed to configure Integrity Monitoring",
-            "Configuring",
-            "",
-        ),
+        Purpose::Create => ("Failed to configure Integrity Monitoring", "Applying", ""),
         Purpose::Update => ("Failed to update Integrity Monitoring", "Changing", ""),
         Purpose::ResetOnDestroy => (
             "Failed to reset Integrity Monitoring",
