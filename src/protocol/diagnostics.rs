@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-/// How serious a diagnostic is.
+/// The severity of a diagnostic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
     /// The operation failed.
@@ -31,7 +31,7 @@ pub enum PathStep {
 pub struct AttributePath(pub Vec<PathStep>);
 
 impl AttributePath {
-    /// A path to a top-level attribute.
+    /// Creates a path to a top-level attribute.
     pub fn attribute(name: impl Into<String>) -> AttributePath {
         AttributePath(vec![PathStep::Attribute(name.into())])
     }
@@ -72,7 +72,7 @@ impl fmt::Display for AttributePath {
     }
 }
 
-/// An error or warning with a short summary, a detail that says what to do,
+/// An error or warning with a short summary, a detail that tells the user what to do,
 /// and optionally the attribute it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -118,7 +118,7 @@ impl Diagnostic {
         )
     }
 
-    /// The same diagnostic pointing at `path`.
+    /// Returns the same diagnostic pointing at `path`.
     #[must_use]
     pub fn at(mut self, path: AttributePath) -> Diagnostic {
         self.path = Some(path);

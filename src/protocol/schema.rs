@@ -27,7 +27,7 @@ pub struct Block {
     pub deprecated: bool,
 }
 
-/// How an attribute is set: by the user, by the provider, or either.
+/// The party that sets an attribute: the user, the provider, or either.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     /// The configuration must set it.
@@ -56,7 +56,7 @@ pub struct Attribute {
     pub name: String,
     /// Its type.
     pub ty: AttributeType,
-    /// Who sets it.
+    /// The party that sets it.
     pub mode: Mode,
     /// Markdown description, shown in docs and in `providers schema -json`.
     pub description: String,
@@ -91,14 +91,14 @@ impl Attribute {
         }
     }
 
-    /// The same attribute marked sensitive.
+    /// Returns the same attribute marked sensitive.
     #[must_use]
     pub fn sensitive(mut self) -> Attribute {
         self.sensitive = true;
         self
     }
 
-    /// The cty type of this attribute's values.
+    /// Returns the cty type of this attribute's values.
     pub fn value_type(&self) -> Type {
         match &self.ty {
             AttributeType::Plain(ty) => ty.clone(),
@@ -107,7 +107,7 @@ impl Attribute {
     }
 }
 
-/// How nested attributes are grouped.
+/// The grouping of nested attributes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ObjectNesting {
     /// A single object.
@@ -125,12 +125,12 @@ pub enum ObjectNesting {
 pub struct NestedObject {
     /// The attributes of each object.
     pub attributes: Vec<Attribute>,
-    /// How the objects are grouped.
+    /// The grouping of the objects.
     pub nesting: ObjectNesting,
 }
 
 impl NestedObject {
-    /// The cty type of values of this nested object.
+    /// Returns the cty type of values of this nested object.
     pub fn value_type(&self) -> Type {
         let object = Type::Object(
             self.attributes
@@ -147,7 +147,7 @@ impl NestedObject {
     }
 }
 
-/// How nested blocks are grouped.
+/// The grouping of nested blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BlockNesting {
     /// At most one block; null when absent.
@@ -169,7 +169,7 @@ pub struct NestedBlock {
     pub type_name: String,
     /// The block's contents.
     pub block: Block,
-    /// How blocks of this type are grouped.
+    /// The grouping of blocks of this type.
     pub nesting: BlockNesting,
     /// Minimum number of blocks, 0 for none.
     pub min_items: i64,
@@ -178,7 +178,7 @@ pub struct NestedBlock {
 }
 
 impl Block {
-    /// The implied cty object type of values of this block.
+    /// Returns the implied cty object type of values of this block.
     pub fn value_type(&self) -> Type {
         let mut attributes: BTreeMap<String, Type> = self
             .attributes
@@ -205,7 +205,7 @@ impl Block {
 }
 
 impl Schema {
-    /// The implied cty type of values of this schema.
+    /// Returns the implied cty type of values of this schema.
     pub fn value_type(&self) -> Type {
         self.block.value_type()
     }

@@ -12,7 +12,7 @@ use super::{ENV_API_KEY, ENV_ENDPOINT, ENV_INSECURE, ENV_REGION};
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 const DEFAULT_MAX_RETRIES: u32 = 8;
 
-/// The longest request timeout accepted. A longer one is almost certainly a
+/// The maximum request timeout. A longer one is almost certainly a
 /// typing error, and one day is far beyond any answer the API gives.
 const MAX_REQUEST_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
 

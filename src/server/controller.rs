@@ -8,7 +8,7 @@ use tonic::{Request, Response, Status, Streaming};
 
 use super::proto::plugin;
 
-/// Answers `GRPCController/Shutdown` by cancelling the server's shutdown
+/// Handles `GRPCController/Shutdown` by cancelling the server's shutdown
 /// token; the serve loop then stops and the process exits.
 #[derive(Debug, Clone)]
 pub struct Controller {
@@ -16,7 +16,7 @@ pub struct Controller {
 }
 
 impl Controller {
-    /// Creates a controller that cancels `shutdown` when Terraform asks.
+    /// Creates a controller that cancels `shutdown` when Terraform calls Shutdown.
     pub fn new(shutdown: CancellationToken) -> Controller {
         Controller { shutdown }
     }

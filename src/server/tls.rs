@@ -2,11 +2,11 @@
 //!
 //! Terraform generates a fresh self-signed client certificate for every
 //! provider process and passes it in `PLUGIN_CLIENT_CERT`. The provider
-//! answers with a fresh self-signed server certificate of its own, sent in
+//! replies with a fresh self-signed server certificate of its own, sent in
 //! the handshake line, and accepts only connections that present exactly the
 //! client's certificate. The client certificate is ECDSA P-521 with SHA-512,
-//! which only the aws-lc-rs crypto provider verifies, so every rustls object
-//! here is built with that provider explicitly.
+//! which *ring* cannot verify, so signatures are verified with aws-lc-rs and
+//! everything else uses *ring* (see [`crypto_provider`]).
 
 use std::fmt;
 use std::sync::Arc;
@@ -40,9 +40,9 @@ pub enum TlsError {
 /// client's P-521 certificate.
 ///
 /// aws-lc-rs seeds its random number generator on first use, which took
-/// most of the provider's start-up time; keeping randomness on *ring*, which
-/// reads the operating system's generator directly, avoids that cost in
-/// every provider process Terraform starts.
+/// most of the provider's start-up time. *ring* reads the operating system's
+/// generator directly, so keeping randomness on it avoids that cost in every
+/// provider process Terraform starts.
 pub fn crypto_provider() -> Arc<CryptoProvider> {
     let mut provider = rustls::crypto::ring::default_provider();
     provider.signature_verification_algorithms =

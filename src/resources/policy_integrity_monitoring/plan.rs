@@ -148,7 +148,7 @@ pub(super) fn plan(context: &ProviderContext, request: &PlanRequest<'_>) -> Plan
         requires_replace.push(AttributePath::attribute("policy_id"));
     }
     // The module status and the recommendations also follow the parent policy, other
-    // computers and recommendation scans, so any apply may find them changed: they are unknown
+    // computers and recommendation scans, so any apply may find them changed. They are unknown
     // whenever this resource is applied at all, and kept only in a plan without changes.
     let changes = prior.is_null() || replaced || Value::Object(planned.clone()) != *prior;
     if changes {
