@@ -329,3 +329,53 @@ fn wrong_cookie_exits_with_message() {
         );
     }
 }
+
+#[tokio::test]
+async fn tcp_fallback_when_socket_dir_unusable() {
+    let mut child = Command::new(PROVIDER)
+        .env(MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "6")
+        .env("PLUGIN_UNIX_SOCKET_DIR", "/nonexistent/plugin-socket-dir")
+        .env("PLUGIN_MIN_PORT", "23000")
+        .env("PLUGIN_MAX_PORT", "23999")
+        .env_remove("PLUGIN_CLIENT_CERT")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("provider binary starts");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("handshake line");
+    let fields: Vec<String> = line.trim_end().split('|').map(str::to_string).collect();
+    let plugin = Plugin {
+        child,
+        socket: String::new(),
+        server_certificate: CertificateDer::from(Vec::new()),
+    };
+
+    assert_eq!(fields.len(), 6, "handshake line {line:?}");
+    assert_eq!(fields[2], "tcp", "network in {line:?}");
+    assert!(fields[5].is_empty(), "no certificate without TLS: {line:?}");
+    let port: u16 = fields[3]
+        .strip_prefix("127.0.0.1:")
+        .and_then(|port| port.parse().ok())
+        .unwrap_or_else(|| panic!("loopback address in {line:?}"));
+    assert!(
+        (23000..=23999).contains(&port),
+        "port {port} within the range"
+    );
+
+    let channel = Endpoint::try_from(format!("http://{}", fields[3]))
+        .expect("endpoint")
+        .connect()
+        .await
+        .expect("plaintext connection over TCP");
+    let mut provider = tfplugin6::provider_client::ProviderClient::new(channel);
+    provider
+        .get_provider_schema(tfplugin6::get_provider_schema::Request {})
+        .await
+        .expect("GetProviderSchema over TCP");
+    drop(plugin);
+}
