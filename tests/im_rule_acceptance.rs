@@ -433,7 +433,7 @@ fn api_failures(terraform: &Terraform) {
     assert_eq!(api.user_rule_ids(), Vec::<i64>::new());
 
     // A create whose response and follow-up search are lost fails with the create's error
-    // first, keeps the unconfirmed rule out of the state, and asks for an import.
+    // first, keeps the unconfirmed rule out of the state, and advises an import.
     workdir.write_config(
         "provider \"workload\" {\n  max_retries = 0\n}\n\n\
          resource \"workload_im_rule\" \"x\" {\n  name = \"x\"\n  template = \"file\"\n  \
@@ -493,7 +493,7 @@ fn api_failures(terraform: &Terraform) {
 /// `workload_policy_integrity_monitoring`.
 const WINDOWS_POLICY_ID: i64 = 3;
 
-/// A set of file rules, one per directory, that a policy resource assigns. With
+/// Builds a configuration of file rules, one per directory, that a policy resource assigns. With
 /// `create_before_destroy`, the rules carry that lifecycle setting.
 fn assigned_rules_config(directories: &[&str], create_before_destroy: bool) -> String {
     let directories = serde_json::to_string(directories).expect("strings encode as JSON");

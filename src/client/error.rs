@@ -174,7 +174,7 @@ pub enum Error {
     /// A create that may have reached the manager failed, and the search for the rule that
     /// followed it did not settle the outcome, or showed that nothing was created.
     ///
-    /// The text holds both the create's error and what the search found, create first, so this
+    /// The text contains both the create's error and what the search found, create first, so this
     /// variant has no [`std::error::Error::source`]. It reports no HTTP status either, because
     /// a caller that sees a 5xx status may search for the rule again.
     #[error("{}", describe_failed_create(.name, .create, .finding.as_deref()))]

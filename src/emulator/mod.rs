@@ -2,10 +2,10 @@
 //!
 //! It serves, under the base path `/api`, the integrity monitoring rule endpoints, policies with
 //! the `overrides` views, policy settings and a policy's rule assignments. Paths, status codes,
-//! `{"message": ...}` error bodies and server quirks follow a real manager: server-filled rule
-//! defaults, `[""]` for unset string lists, `inherited` accepted but never returned, ascending
-//! rule ID lists, 400 for deleting a rule still assigned to a policy, 401 for a missing or wrong
-//! key and 400 without an `api-version` header.
+//! `{"message": ...}` error bodies and server quirks follow a real manager. Among the quirks are
+//! server-filled rule defaults, `[""]` for unset string lists, `inherited` accepted but never
+//! returned, and ascending rule ID lists. Deleting a rule still assigned to a policy gets 400, a
+//! missing or wrong key 401, and a request without an `api-version` header 400.
 //!
 //! For tests it adds fault injection, out-of-band changes, a request log that never contains
 //! headers or keys, an optional per-key rate limit and an optional state file. The same

@@ -72,7 +72,7 @@ impl fmt::Display for AttributePath {
     }
 }
 
-/// An error or warning with a short summary, a detail that tells the user what to do,
+/// An error or warning with a short summary, a detail that explains what to do,
 /// and optionally the attribute it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -125,13 +125,13 @@ impl Diagnostic {
         self
     }
 
-    /// The same diagnostic pointing at the top-level attribute `name`.
+    /// Returns the same diagnostic pointing at the top-level attribute `name`.
     #[must_use]
     pub fn at_attribute(self, name: &str) -> Diagnostic {
         self.at(AttributePath::attribute(name))
     }
 
-    /// Whether this is an error.
+    /// Returns whether this is an error.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -142,7 +142,7 @@ impl Diagnostic {
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
 impl Diagnostics {
-    /// An empty collection.
+    /// Creates an empty collection.
     pub fn new() -> Diagnostics {
         Diagnostics(Vec::new())
     }
@@ -157,17 +157,17 @@ impl Diagnostics {
         self.0.extend(other.0);
     }
 
-    /// Whether any diagnostic is an error.
+    /// Returns whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.0.iter().any(Diagnostic::is_error)
     }
 
-    /// Whether the collection is empty.
+    /// Returns whether the collection is empty.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
-    /// The diagnostics in the order they were added.
+    /// Returns the diagnostics in the order they were added.
     pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
         self.0.iter()
     }

@@ -13,7 +13,7 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 const DEFAULT_MAX_RETRIES: u32 = 8;
 
 /// The maximum request timeout. A longer one is almost certainly a
-/// typing error, and one day is far beyond any answer the API gives.
+/// typing error, and one day is far beyond any response time of the API.
 const MAX_REQUEST_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
 
 /// The outcome of reading the provider block and the environment.

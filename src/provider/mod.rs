@@ -27,7 +27,7 @@ pub const ENV_API_KEY: &str = "WORKLOAD_SECURITY_API_KEY";
 /// Environment variable for `insecure`.
 pub const ENV_INSECURE: &str = "WORKLOAD_SECURITY_INSECURE";
 
-/// The schema of the provider block.
+/// Returns the schema of the provider block.
 pub fn provider_schema() -> Schema {
     let attributes = vec![
         Attribute::new(
@@ -131,7 +131,7 @@ impl Default for ProviderContext {
 }
 
 impl ProviderContext {
-    /// A context with no client yet.
+    /// Creates a context with no client yet.
     pub fn new() -> ProviderContext {
         ProviderContext {
             client: RwLock::new(ClientState::NotConfigured),
@@ -141,7 +141,7 @@ impl ProviderContext {
         }
     }
 
-    /// A context that uses `client` directly, for tests.
+    /// Creates a context that uses `client` directly, for tests.
     pub fn with_client(client: Client) -> ProviderContext {
         ProviderContext {
             client: RwLock::new(ClientState::Ready(client)),
@@ -151,7 +151,7 @@ impl ProviderContext {
         }
     }
 
-    /// The API client, or a diagnostic saying why there is none.
+    /// Returns the API client, or a diagnostic that explains why there is none.
     ///
     /// # Errors
     ///

@@ -15,7 +15,7 @@ use crate::protocol::value::Value;
 use crate::protocol::{AttributePath, Diagnostic, Diagnostics};
 use crate::provider::ProviderContext;
 
-/// What Terraform sends to plan a create or an update.
+/// The request Terraform sends to plan a create or an update.
 #[derive(Debug)]
 pub struct PlanRequest<'a> {
     /// The prior state; null when the resource is being created.
@@ -37,7 +37,7 @@ pub struct Plan {
     pub diagnostics: Diagnostics,
 }
 
-/// What Terraform sends to apply a create or an update.
+/// The request Terraform sends to apply a create or an update.
 #[derive(Debug)]
 pub struct ApplyRequest<'a> {
     /// The prior state; null on create.
@@ -74,10 +74,10 @@ pub struct ReadOutcome {
 /// that order.
 #[async_trait::async_trait]
 pub trait Resource: Send + Sync + std::fmt::Debug {
-    /// The full type name, such as `workload_im_rule`.
+    /// Returns the full type name, such as `workload_im_rule`.
     fn type_name(&self) -> &'static str;
 
-    /// The schema, with a description for every attribute.
+    /// Returns the schema, with a description for every attribute.
     fn schema(&self) -> Schema;
 
     /// Checks a configuration before any API call. Unknown values are
@@ -126,7 +126,7 @@ pub trait Resource: Send + Sync + std::fmt::Debug {
     }
 }
 
-/// The resource types this provider offers, by type name.
+/// Returns the resource types this provider offers, by type name.
 pub fn registry() -> BTreeMap<&'static str, Arc<dyn Resource>> {
     let resources: Vec<Arc<dyn Resource>> = vec![
         Arc::new(im_rule::ImRuleResource),

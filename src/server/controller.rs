@@ -34,7 +34,7 @@ impl plugin::grpc_controller_server::GrpcController for Controller {
     }
 }
 
-/// The broker is for plugins that open extra connections; providers never
+/// The broker serves plugins that open extra connections. Providers never
 /// do, so a stream is accepted and closed as soon as the client closes it.
 #[derive(Debug, Clone, Default)]
 pub struct Broker;

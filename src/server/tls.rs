@@ -34,7 +34,7 @@ pub enum TlsError {
     Config(#[from] rustls::Error),
 }
 
-/// The crypto provider every TLS object of the plugin server uses: *ring*
+/// Returns the crypto provider every TLS object of the plugin server uses: *ring*
 /// for key exchange, ciphers, randomness and the server's own key, and
 /// aws-lc-rs only to verify signatures, because *ring* cannot verify the
 /// client's P-521 certificate.
@@ -162,7 +162,7 @@ fn time_now() -> time::OffsetDateTime {
 ///
 /// # Errors
 ///
-/// Returns an error when the text is not PEM or holds no certificate.
+/// Returns an error when the text is not PEM or contains no certificate.
 pub fn parse_client_certificate(pem: &str) -> Result<CertificateDer<'static>, TlsError> {
     let mut reader = std::io::BufReader::new(pem.as_bytes());
     let first = rustls_pemfile::certs(&mut reader).next();

@@ -69,7 +69,7 @@ impl Writes {
                 // The assignments endpoint is the documented way to clear the list, while a
                 // modify with an empty `ruleIDs` has no documented effect.
                 // NOTE: a modify's `ruleIDs` is assumed to replace the direct assignments, as
-                // the emulator does, because the API reference does not say.
+                // the emulator does, because the API reference does not document it.
                 if ids.is_empty() {
                     writes.clear_rules = true;
                 } else {
@@ -108,7 +108,7 @@ struct Responses {
     assignments: Option<Assignments>,
 }
 
-/// Why the resource writes to a policy; it names the operation in error messages.
+/// The reason the resource writes to a policy, which names the operation in error messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Purpose {
     Create,
